@@ -25,7 +25,29 @@ export const PORTS = {
   metrics: 15020,
   /** ztunnel / waypoint: readiness. */
   readiness: 15021,
+  /** Waypoint brain: gRPC (ext_authz, ext_proc, access-log service), bound beside its Envoy (waypoint address). */
+  brainGrpc: 15031,
+  /** Waypoint Envoy: Prometheus stats (Istio's http-envoy-prom port). */
+  envoyPrometheus: 15090,
 } as const;
+
+/**
+ * Local (node-address) mode: HBONE dials the destination *node's* ztunnel, which serves many workloads on one
+ * socket, so the client names the destination workload in TLS SNI and the server presents that workload's
+ * certificate. (Istio dials `<podIP>:15008` and relies on the original destination instead; with in-pod capture we
+ * will do the same and SNI becomes unnecessary.) IPv6 colons become dashes to keep the name DNS-shaped.
+ */
+export function hboneServerName(workloadIp: string): string {
+  return `${workloadIp.replaceAll(':', '-')}.hbone.ambit`;
+}
+
+/** Inverse of hboneServerName; undefined when the name is not of that form. */
+export function workloadIpFromServerName(name: string): string | undefined {
+  const m = /^(.+)\.hbone\.ambit$/.exec(name);
+  if (!m) return undefined;
+  const ip = m[1]!;
+  return ip.includes('-') ? ip.replaceAll('-', ':') : ip;
+}
 
 /** Destination ports that would loop traffic back into the proxy; never forwarded to. */
 export const ILLEGAL_DESTINATION_PORTS: ReadonlySet<number> = new Set([15001, 15006, 15008, 15080]);

@@ -1,0 +1,64 @@
+import type { MeshSnapshot } from '../shared/model/mesh.js';
+
+/** One process `ambit up` should be running, identified by `key`; a changed `args` means restart. */
+export interface PlannedProcess {
+  readonly key: string;
+  readonly args: readonly string[];
+}
+
+export interface UpPlanOptions {
+  readonly stateDir: string;
+  /** Where children reach the control plane's TLS gRPC port (CA + ADS), `host:port`. */
+  readonly controlPlaneAddress: string;
+  readonly logLevel: string;
+}
+
+/**
+ * What local mode must run for a mesh snapshot: one ztunnel per Node (bound to its InternalIP) and one waypoint
+ * (Envoy + brain) per waypoint Gateway that has an address. Pure, so it is unit-tested without processes.
+ */
+export function planProcesses(mesh: MeshSnapshot, opts: UpPlanOptions): Map<string, PlannedProcess> {
+  const plan = new Map<string, PlannedProcess>();
+  const common = ['--state-dir', opts.stateDir, '--log-level', opts.logLevel];
+  for (const node of [...mesh.nodes.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const key = `ztunnel/${node.name}`;
+    plan.set(key, {
+      key,
+      args: [
+        'ztunnel',
+        '--node', node.name,
+        '--address', node.address,
+        '--xds-address', opts.controlPlaneAddress,
+        '--ca-address', opts.controlPlaneAddress,
+        ...common,
+      ],
+    });
+  }
+  for (const wp of [...mesh.waypoints.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+    if (!wp.address) continue;
+    const key = `waypoint/${wp.key}`;
+    plan.set(key, {
+      key,
+      args: ['waypoint', '--gateway', wp.key, '--address', wp.address, '--xds-address', opts.controlPlaneAddress, ...common],
+    });
+  }
+  return plan;
+}
+
+/** Differences between what runs and what should: keys to stop and processes to (re)start. */
+export function diffPlans(
+  running: ReadonlyMap<string, PlannedProcess>,
+  wanted: ReadonlyMap<string, PlannedProcess>,
+): { stop: string[]; start: PlannedProcess[] } {
+  const stop: string[] = [];
+  const start: PlannedProcess[] = [];
+  for (const [key, p] of running) {
+    const w = wanted.get(key);
+    if (!w || w.args.join('\u0000') !== p.args.join('\u0000')) stop.push(key);
+  }
+  for (const [key, w] of wanted) {
+    const p = running.get(key);
+    if (!p || w.args.join('\u0000') !== p.args.join('\u0000')) start.push(w);
+  }
+  return { stop, start };
+}

@@ -1,0 +1,40 @@
+/**
+ * Mesh Service → `istio.workload.Service` (plain keepCase object), as istiod's services.go fills it for the fields the
+ * Ambit model carries (istio-facts.md §3.3).
+ */
+import { isIPv4 } from 'node:net';
+import type { MeshService } from '../../../shared/model/mesh.js';
+import { ipToBytes } from '../../../shared/xds/ip-bytes.js';
+import { gatewayAddress, portMessage } from './workload.js';
+
+/** istiod derives ip_families from Service.spec.ipFamilies; our model has the cluster IPs, which say the same. */
+function ipFamilies(vips: readonly string[]): string | undefined {
+  const v4 = vips.some((v) => isIPv4(v));
+  const v6 = vips.some((v) => !isIPv4(v));
+  if (v4 && v6) return 'DUAL';
+  if (v4) return 'IPV4_ONLY';
+  if (v6) return 'IPV6_ONLY';
+  return undefined;
+}
+
+/** Services have no network in our model: single-network mesh, default network ''. */
+export const SERVICE_NETWORK = '';
+
+export function serviceMessage(s: MeshService): Record<string, unknown> {
+  const addresses = s.vips
+    .map((v) => ipToBytes(v))
+    .filter((b): b is Buffer => b !== undefined)
+    .map((address) => ({ network: SERVICE_NETWORK, address }));
+  const waypoint = gatewayAddress(s.waypoint, SERVICE_NETWORK);
+  const families = ipFamilies(s.vips);
+  return {
+    name: s.name,
+    namespace: s.namespace,
+    hostname: s.hostname,
+    addresses,
+    ports: s.ports.map((p) => portMessage(p.port, p.numericTargetPort ?? 0, p.appProtocol)),
+    subject_alt_names: [...s.subjectAltNames],
+    ...(waypoint ? { waypoint } : {}),
+    ...(families ? { ip_families: families } : {}),
+  };
+}

@@ -1,0 +1,47 @@
+/** Istio's certificate API (`istio.v1.auth.IstioCertificateService`, proto/istio/ca.proto) for grpc-js. */
+import type * as grpc from '@grpc/grpc-js';
+import { loadGrpcPackage } from '../proto/load.js';
+
+export const CA_PROTO_FILE = 'istio/ca.proto';
+/** Full method path, as istiod serves it on :15012. */
+export const CREATE_CERTIFICATE_PATH = '/istio.v1.auth.IstioCertificateService/CreateCertificate';
+/** Request metadata (Struct) key a node proxy uses to ask for a workload's identity (Istio `ImpersonatedIdentity`). */
+export const IMPERSONATED_IDENTITY_KEY = 'ImpersonatedIdentity';
+
+/** google.protobuf.Value as proto-loader decodes it with keepCase + oneofs. */
+export interface StructValue {
+  readonly string_value?: string;
+  readonly kind?: string;
+}
+
+/** Decoded `istio.v1.auth.IstioCertificateRequest` (snake_case, as proto-loader is configured). */
+export interface IstioCertificateRequest {
+  readonly csr?: string;
+  /** Seconds; <= 0 or absent means the CA default. */
+  readonly validity_duration?: number;
+  readonly metadata?: { readonly fields?: Readonly<Record<string, StructValue>> };
+}
+
+export interface IstioCertificateResponse {
+  readonly cert_chain: readonly string[];
+}
+
+export interface CaServiceDefinitions {
+  readonly service: grpc.ServiceDefinition;
+  readonly Client: grpc.ServiceClientConstructor;
+}
+
+/** Loads the service definition (for `server.addService`) and client constructor. */
+export function loadCaService(): CaServiceDefinitions {
+  const pkg = loadGrpcPackage([CA_PROTO_FILE]) as unknown as {
+    istio: { v1: { auth: { IstioCertificateService: grpc.ServiceClientConstructor } } };
+  };
+  const Client = pkg.istio.v1.auth.IstioCertificateService;
+  return { service: Client.service, Client };
+}
+
+/** Reads a string entry of the request's metadata Struct. */
+export function requestMetadataString(req: IstioCertificateRequest, key: string): string | undefined {
+  const v = req.metadata?.fields?.[key]?.string_value;
+  return v === undefined || v === '' ? undefined : v;
+}

@@ -1,0 +1,87 @@
+/**
+ * Pure translation of the mesh into one waypoint's Envoy config (plain proto3-JSON objects, not yet validated), plus
+ * the problems found on the way (for Gateway/HTTPRoute status).
+ */
+import { ANNOTATIONS } from '../../../shared/constants.js';
+import type { MeshService, MeshServicePort, MeshSnapshot, MeshWaypoint } from '../../../shared/model/mesh.js';
+import { brainCluster, connectOriginateCluster, mainInternalCluster, vipCluster } from './clusters.js';
+import { loadAssignment } from './endpoints.js';
+import { translateHttpRoutes, type RouteProblem } from './http-route.js';
+import { connectOriginateListener, connectTerminateListener, mainInternalListener } from './listeners.js';
+import { vipClusterName } from './names.js';
+import { buildWaypointView, portProtocol, routesForPort, type ServicePortView } from './waypoint-view.js';
+
+type Json = Record<string, unknown>;
+
+export interface WaypointProblem {
+  readonly kind: 'Gateway' | 'HTTPRoute';
+  /** `<ns>/<name>`. */
+  readonly key: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface WaypointConfig {
+  readonly listeners: readonly Json[];
+  readonly routes: readonly Json[];
+  readonly clusters: readonly Json[];
+  readonly endpoints: readonly Json[];
+  readonly problems: readonly WaypointProblem[];
+}
+
+const EMPTY: Omit<WaypointConfig, 'problems'> = { listeners: [], routes: [], clusters: [], endpoints: [] };
+
+export function translateWaypoint(mesh: MeshSnapshot, waypoint: MeshWaypoint): WaypointConfig {
+  if (!waypoint.address) {
+    return { ...EMPTY, problems: [{ kind: 'Gateway', key: waypoint.key, reason: 'AddressNotAssigned', message: 'spec.addresses[0].value is not set' }] };
+  }
+  const td = mesh.options.trustDomain;
+  const view = buildWaypointView(mesh, waypoint);
+  const problems: WaypointProblem[] = [];
+  const routes: Json[] = [];
+  const vip = new Map<string, { service: MeshService; port: MeshServicePort; json: Json }>();
+  const addVip = (protocol: 'http' | 'tcp', service: MeshService, port: MeshServicePort): void => {
+    const name = vipClusterName(protocol, port.port, service.hostname);
+    if (!vip.has(name)) vip.set(name, { service, port, json: vipCluster(protocol, port.port, service.hostname, portProtocol(port)) });
+  };
+  for (const p of view.ports) {
+    if (p.protocol !== 'tcp') {
+      const rc = routeConfig(mesh, p);
+      routes.push(rc.json);
+      for (const pr of rc.problems) problems.push({ kind: 'HTTPRoute', key: pr.route, reason: pr.reason, message: pr.message });
+      addVip('http', p.service, p.port);
+      for (const b of rc.backends) addVip('http', b.service, b.port);
+    }
+    if (p.protocol === 'tcp' || p.protocol === 'unknown') addVip('tcp', p.service, p.port);
+  }
+  const listeners = [
+    connectTerminateListener(waypoint.address, td),
+    mainInternalListener(view.ports, { extAuthz: (p) => governedByL7Policy(mesh, waypoint, p), extProc: (p) => hasStickyRoute(mesh, p) }),
+    connectOriginateListener(),
+  ];
+  const clusters = [mainInternalCluster(), connectOriginateCluster(td), brainCluster(waypoint.address), ...[...vip.values()].map((v) => v.json)];
+  const endpoints = [...vip.entries()].map(([name, v]) => loadAssignment(name, mesh, v.service, v.port));
+  return { listeners, routes, clusters, endpoints, problems };
+}
+
+function routeConfig(mesh: MeshSnapshot, p: ServicePortView): { json: Json; problems: readonly RouteProblem[]; backends: ReturnType<typeof translateHttpRoutes>['backends'] } {
+  const name = vipClusterName('http', p.port.port, p.service.hostname);
+  const attached = routesForPort(mesh, p.service, p.port.port);
+  const translated = attached.length > 0 ? translateHttpRoutes(mesh, attached) : undefined;
+  const routes = translated?.routes ?? [{ name: 'default', match: { prefix: '/' }, route: { cluster: name, timeout: '0s' } }];
+  const json = { name, virtual_hosts: [{ name: `inbound|http|${p.port.port}`, domains: ['*'], routes }], validate_clusters: false };
+  return { json, problems: translated?.problems ?? [], backends: translated?.backends ?? [] };
+}
+
+/** An L7 AuthorizationPolicy enforced by this waypoint governs the service (no service list = all its services). */
+function governedByL7Policy(mesh: MeshSnapshot, waypoint: MeshWaypoint, p: ServicePortView): boolean {
+  for (const policy of mesh.policies.values()) {
+    if (!policy.waypoints.includes(waypoint.key)) continue;
+    if (policy.services.length === 0 || policy.services.includes(p.service.key)) return true;
+  }
+  return false;
+}
+
+function hasStickyRoute(mesh: MeshSnapshot, p: ServicePortView): boolean {
+  return routesForPort(mesh, p.service, p.port.port).some((r) => r.object.metadata.annotations[ANNOTATIONS.stickyKey] !== undefined);
+}

@@ -72,14 +72,23 @@ export async function createRotatingServerCredentials(
   let tls = await issueServingTls(ca, opts);
   const identityListeners = new Set<IdentityListener>();
   const caListeners = new Set<CaListener>();
+  const identityUpdate = () => ({ certificate: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) });
+  const caUpdate = () => ({ caCertificate: Buffer.from(tls.ca) });
   const publish = (): void => {
-    for (const l of identityListeners) l({ certificate: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) });
-    for (const l of caListeners) l({ caCertificate: Buffer.from(tls.ca) });
+    for (const l of identityListeners) l(identityUpdate());
+    for (const l of caListeners) l(caUpdate());
   };
   const provider: CertificateProvider = {
-    addIdentityCertificateListener: (l) => void (identityListeners.add(l), l({ certificate: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) })),
+    // grpc-js registers its watcher only after adding these listeners, so the first update must come later.
+    addIdentityCertificateListener: (l) => {
+      identityListeners.add(l);
+      queueMicrotask(() => identityListeners.has(l) && l(identityUpdate()));
+    },
     removeIdentityCertificateListener: (l) => void identityListeners.delete(l),
-    addCaCertificateListener: (l) => void (caListeners.add(l), l({ caCertificate: Buffer.from(tls.ca) })),
+    addCaCertificateListener: (l) => {
+      caListeners.add(l);
+      queueMicrotask(() => caListeners.has(l) && l(caUpdate()));
+    },
     removeCaCertificateListener: (l) => void caListeners.delete(l),
   };
   let timer: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { parseCertificate } from './certificate.js';
-import { IMPERSONATED_IDENTITY_KEY, loadCaService, type IstioCertificateResponse } from './ca-proto.js';
+import { IMPERSONATED_IDENTITY_KEY, loadCaService, stringStruct, type IstioCertificateResponse } from './ca-proto.js';
 
 export interface CaClientOptions {
   /** `host:port` of the control plane's TLS gRPC port. */
@@ -62,7 +62,7 @@ export function createCaClient(opts: CaClientOptions): CaClient {
         validity_duration: callOpts.ttlSeconds ?? 0,
         ...(callOpts.impersonatedIdentity === undefined
           ? {}
-          : { metadata: { fields: { [IMPERSONATED_IDENTITY_KEY]: { string_value: callOpts.impersonatedIdentity } } } }),
+          : { metadata: stringStruct({ [IMPERSONATED_IDENTITY_KEY]: callOpts.impersonatedIdentity }) }),
       };
       const res = await call(request);
       const chain = [...res.cert_chain];

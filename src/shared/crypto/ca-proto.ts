@@ -8,10 +8,20 @@ export const CREATE_CERTIFICATE_PATH = '/istio.v1.auth.IstioCertificateService/C
 /** Request metadata (Struct) key a node proxy uses to ask for a workload's identity (Istio `ImpersonatedIdentity`). */
 export const IMPERSONATED_IDENTITY_KEY = 'ImpersonatedIdentity';
 
-/** google.protobuf.Value as proto-loader decodes it with keepCase + oneofs. */
+/**
+ * google.protobuf.Value as proto-loader decodes it. The well-known types come from protobufjs's built-in (camelCase)
+ * descriptors, so even with keepCase the member is `stringValue`, not `string_value`.
+ */
 export interface StructValue {
-  readonly string_value?: string;
+  readonly stringValue?: string;
   readonly kind?: string;
+}
+
+/** A Struct holding string values, in the shape proto-loader encodes. */
+export function stringStruct(entries: Readonly<Record<string, string>>): { fields: Record<string, StructValue> } {
+  const fields: Record<string, StructValue> = {};
+  for (const [k, v] of Object.entries(entries)) fields[k] = { stringValue: v };
+  return { fields };
 }
 
 /** Decoded `istio.v1.auth.IstioCertificateRequest` (snake_case, as proto-loader is configured). */
@@ -42,6 +52,6 @@ export function loadCaService(): CaServiceDefinitions {
 
 /** Reads a string entry of the request's metadata Struct. */
 export function requestMetadataString(req: IstioCertificateRequest, key: string): string | undefined {
-  const v = req.metadata?.fields?.[key]?.string_value;
+  const v = req.metadata?.fields?.[key]?.stringValue;
   return v === undefined || v === '' ? undefined : v;
 }

@@ -12,5 +12,5 @@ export { derToPem, parsePemBlocks, splitPemBundle } from './pem.js';
 export type { PemBlock } from './pem.js';
 export { createCaClient } from './ca-client.js';
 export type { CaClient, CaClientOptions, CreateCertificateOptions } from './ca-client.js';
-export { CREATE_CERTIFICATE_PATH, IMPERSONATED_IDENTITY_KEY, loadCaService } from './ca-proto.js';
+export { CREATE_CERTIFICATE_PATH, IMPERSONATED_IDENTITY_KEY, loadCaService, stringStruct } from './ca-proto.js';
 export type { IstioCertificateRequest, IstioCertificateResponse } from './ca-proto.js';

@@ -1,0 +1,167 @@
+/**
+ * ConfigSnapshot → MeshSnapshot with Istio's ambient rules. Pure: no I/O, no clock. Entries equal to the ones in
+ * `previous` keep their object identity, so downstream generators can cache encodings in a WeakMap.
+ */
+import { DEFAULT_CLUSTER_ID, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN } from '../constants.js';
+import type {
+  AuthorizationPolicyObject,
+  ConfigObject,
+  ConfigSnapshot,
+  GatewayObject,
+  HTTPRouteObject,
+  Labels,
+  NodeObject,
+  PodObject,
+  RequestAuthenticationObject,
+  ServiceEntryObject,
+  ServiceObject,
+  WorkloadEntryObject,
+} from './objects.js';
+import type { MeshNode, MeshOptions, MeshService, MeshSnapshot, MeshWaypoint, Workload } from './mesh.js';
+import { draftWaypoint, isWaypointGateway, type WaypointDraft } from './build-waypoints.js';
+import { gatewayWorkload, podWorkload, serviceEntryWorkloads, workloadEntryWorkload, type WorkloadDraft } from './build-workloads.js';
+import { kubeService, serviceEntryServices } from './build-services.js';
+import { meshHttpRoute, meshPolicy, meshRequestAuthentication } from './build-policies.js';
+import { createLabelIndex } from './label-index.js';
+import { keepIdentity } from './deep-equal.js';
+
+export const DEFAULT_MESH_OPTIONS: MeshOptions = {
+  trustDomain: DEFAULT_TRUST_DOMAIN,
+  rootNamespace: DEFAULT_ROOT_NAMESPACE,
+  clusterId: DEFAULT_CLUSTER_ID,
+  domainSuffix: 'cluster.local',
+};
+
+interface ByKind {
+  readonly namespaces: Map<string, Labels>;
+  readonly nodes: Map<string, NodeObject>;
+  readonly pods: PodObject[];
+  readonly services: ServiceObject[];
+  readonly workloadEntries: WorkloadEntryObject[];
+  readonly serviceEntries: ServiceEntryObject[];
+  readonly gateways: GatewayObject[];
+  readonly routes: HTTPRouteObject[];
+  readonly policies: AuthorizationPolicyObject[];
+  readonly requestAuthentications: RequestAuthenticationObject[];
+}
+
+function partition(objects: Iterable<ConfigObject>): ByKind {
+  const k: ByKind = {
+    namespaces: new Map(), nodes: new Map(), pods: [], services: [], workloadEntries: [], serviceEntries: [],
+    gateways: [], routes: [], policies: [], requestAuthentications: [],
+  };
+  for (const o of objects) {
+    switch (o.kind) {
+      case 'Namespace': k.namespaces.set(o.metadata.name, o.metadata.labels); break;
+      case 'Node': k.nodes.set(o.metadata.name, o); break;
+      case 'Pod': k.pods.push(o); break;
+      case 'Service': k.services.push(o); break;
+      case 'ServiceAccount': break;
+      case 'WorkloadEntry': k.workloadEntries.push(o); break;
+      case 'ServiceEntry': k.serviceEntries.push(o); break;
+      case 'Gateway': k.gateways.push(o); break;
+      case 'HTTPRoute': k.routes.push(o); break;
+      case 'AuthorizationPolicy': k.policies.push(o); break;
+      case 'RequestAuthentication': k.requestAuthentications.push(o); break;
+    }
+  }
+  return k;
+}
+
+/** Namespaces named by any object exist implicitly (local mode does not require Namespace objects). */
+function namespaceLabels(k: ByKind, objects: Iterable<ConfigObject>): Map<string, Labels> {
+  const out = new Map(k.namespaces);
+  for (const o of objects) if (o.metadata.namespace && !out.has(o.metadata.namespace)) out.set(o.metadata.namespace, {});
+  return out;
+}
+
+function finishWorkload(d: WorkloadDraft): Workload {
+  const { namedPorts: _n, selectable: _s, ...rest } = d;
+  const services: Record<string, Workload['services'][string]> = {};
+  for (const key of Object.keys(d.services).sort()) services[key] = d.services[key] as Workload['services'][string];
+  return { ...rest, services, selectorPolicies: [...d.selectorPolicies].sort() };
+}
+
+function sortedMap<V>(entries: Iterable<readonly [string, V]>): Map<string, V> {
+  return new Map([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Builds the mesh model. `previous` is only used to keep identity of unchanged entries and to number the version. */
+export function buildMesh(config: ConfigSnapshot, options: MeshOptions = DEFAULT_MESH_OPTIONS, previous?: MeshSnapshot): MeshSnapshot {
+  const objects = [...config.objects.values()];
+  const k = partition(objects);
+  const namespaces = namespaceLabels(k, objects);
+  const waypoints = new Map<string, WaypointDraft>();
+  for (const gw of k.gateways) if (isWaypointGateway(gw)) waypoints.set(`${gw.metadata.namespace}/${gw.metadata.name}`, draftWaypoint(gw, options));
+  const wctx = { options, namespaces, nodes: k.nodes, waypoints };
+
+  const drafts: WorkloadDraft[] = [];
+  for (const pod of k.pods) {
+    const d = podWorkload(wctx, pod);
+    if (d) drafts.push(d);
+  }
+  for (const we of k.workloadEntries) drafts.push(workloadEntryWorkload(wctx, we));
+  const podWaypoints = new Set(drafts.map((d) => d.waypointFor).filter((x) => x !== undefined));
+  for (const gw of k.gateways) {
+    const wp = waypoints.get(`${gw.metadata.namespace}/${gw.metadata.name}`);
+    const d = wp && !podWaypoints.has(wp.base.key) ? gatewayWorkload(wctx, gw, wp) : undefined;
+    if (d) drafts.push(d);
+  }
+  const inline = new Map(k.serviceEntries.map((se) => [se, serviceEntryWorkloads(wctx, se)] as const));
+  const index = createLabelIndex(drafts.filter((d) => d.selectable));
+  for (const list of inline.values()) drafts.push(...list);
+
+  const sctx = { options, namespaces, waypoints, index };
+  const services = new Map<string, MeshService>();
+  const serviceEntryKeys = new Map<string, string[]>();
+  for (const svc of k.services) {
+    const s = kubeService(sctx, svc);
+    services.set(s.key, s);
+  }
+  for (const se of k.serviceEntries) {
+    const list = serviceEntryServices(sctx, se, inline.get(se) ?? []);
+    serviceEntryKeys.set(`${se.metadata.namespace}/${se.metadata.name}`, list.map((s) => s.key));
+    for (const s of list) if (!services.has(s.key)) services.set(s.key, s);
+  }
+
+  const pctx = { options, index, waypoints, services, serviceEntryKeys };
+  const policies = k.policies.map((p) => meshPolicy(pctx, p));
+  const requestAuthentications = k.requestAuthentications.map((r) => meshRequestAuthentication(pctx, r));
+  const httpRoutes = k.routes.map((r) => meshHttpRoute(pctx, r));
+
+  const prev = previous;
+  const nodes = sortedMap(
+    [...k.nodes.values()].map((n) => [n.metadata.name, keepIdentity<MeshNode>({ name: n.metadata.name, address: n.spec.internalIP }, prev?.nodes.get(n.metadata.name))] as const),
+  );
+  const workloads = sortedMap(drafts.map((d) => [d.uid, keepIdentity(finishWorkload(d), prev?.workloads.get(d.uid))] as const));
+  const meshWaypoints = sortedMap(
+    [...waypoints.values()].map((w) => {
+      const full: MeshWaypoint = { ...w.base, services: [...w.services].sort(), workloads: [...w.workloads].sort() };
+      return [w.base.key, keepIdentity(full, prev?.waypoints.get(w.base.key))] as const;
+    }),
+  );
+  return {
+    version: (previous?.version ?? 0) + 1,
+    options,
+    nodes,
+    workloads,
+    services: sortedMap([...services].map(([key, s]) => [key, keepIdentity(s, prev?.services.get(key))] as const)),
+    waypoints: meshWaypoints,
+    policies: sortedMap(policies.map((p) => [p.key, keepIdentity(p, prev?.policies.get(p.key))] as const)),
+    requestAuthentications: sortedMap(requestAuthentications.map((r) => [r.key, keepIdentity(r, prev?.requestAuthentications.get(r.key))] as const)),
+    httpRoutes: sortedMap(httpRoutes.map((r) => [r.key, keepIdentity(r, prev?.httpRoutes.get(r.key))] as const)),
+    namespaces: sortedMap(namespaces),
+  };
+}
+
+/** Keys of the policies ztunnel enforces on a workload: global, its namespace's, and selector policies selecting it. */
+export function policiesForWorkload(mesh: MeshSnapshot, uid: string): string[] {
+  const w = mesh.workloads.get(uid);
+  if (!w) return [];
+  const out: string[] = [];
+  for (const p of mesh.policies.values()) {
+    if (p.scope.kind === 'global' || (p.scope.kind === 'namespace' && p.scope.namespace === w.namespace)) out.push(p.key);
+  }
+  out.push(...w.selectorPolicies);
+  return out.sort();
+}

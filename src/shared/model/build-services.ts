@@ -1,0 +1,111 @@
+/**
+ * MeshServices from Kubernetes Services (endpoints by selector, named targetPort resolved per workload) and from
+ * ServiceEntries (one MeshService per host; inline endpoints or workloadSelector). Fills each endpoint workload's
+ * `services` port map and binds services to waypoints.
+ */
+import { isIP } from 'node:net';
+import { LABELS } from '../constants.js';
+import type { Labels, ServiceEntryObject, ServiceObject } from './objects.js';
+import type { MeshOptions, MeshService, MeshServicePort, WorkloadPort } from './mesh.js';
+import type { LabelIndex } from './label-index.js';
+import { resolveWaypoint, waypointRef, type WaypointDraft } from './build-waypoints.js';
+import type { WorkloadDraft } from './build-workloads.js';
+
+export interface ServiceContext {
+  readonly options: MeshOptions;
+  readonly namespaces: ReadonlyMap<string, Labels>;
+  readonly waypoints: ReadonlyMap<string, WaypointDraft>;
+  readonly index: LabelIndex<WorkloadDraft>;
+}
+
+export function serviceHostname(name: string, namespace: string, domainSuffix: string): string {
+  return `${name}.${namespace}.svc.${domainSuffix}`;
+}
+
+function byUid(a: WorkloadDraft, b: WorkloadDraft): number {
+  return a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0;
+}
+
+function bindWaypoint(ctx: ServiceContext, labels: Labels, namespace: string, key: string): Pick<MeshService, 'waypoint'> {
+  // A waypoint's own Service never gets a waypoint.
+  if (labels[LABELS.gatewayName] !== undefined) return {};
+  const wp = resolveWaypoint(ctx.waypoints, labels, namespace, ctx.namespaces.get(namespace), 'service');
+  if (!wp) return {};
+  wp.services.push(key);
+  return { waypoint: waypointRef(wp) };
+}
+
+function portsFor(ports: readonly MeshServicePort[], w: WorkloadDraft): WorkloadPort[] {
+  const out: WorkloadPort[] = [];
+  for (const p of ports) {
+    const target = typeof p.targetPort === 'number' ? p.targetPort : w.namedPorts[p.targetPort];
+    if (target === undefined) continue; // named port the workload does not expose
+    out.push({ servicePort: p.port, targetPort: target, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) });
+  }
+  return out;
+}
+
+export function kubeService(ctx: ServiceContext, svc: ServiceObject): MeshService {
+  const { metadata, spec } = svc;
+  const hostname = serviceHostname(metadata.name, metadata.namespace, ctx.options.domainSuffix);
+  const key = `${metadata.namespace}/${hostname}`;
+  const ports: MeshServicePort[] = spec.ports.map((p) => (typeof p.targetPort === 'number' ? { ...p, numericTargetPort: p.targetPort } : p));
+  const selected = spec.selector && Object.keys(spec.selector).length > 0 ? ctx.index.select(spec.selector, metadata.namespace) : [];
+  const endpoints: string[] = [];
+  for (const w of [...selected].sort(byUid)) {
+    if (!w.selectable) continue;
+    w.services[key] = portsFor(ports, w);
+    endpoints.push(w.uid);
+  }
+  return {
+    kind: 'Service',
+    name: metadata.name,
+    namespace: metadata.namespace,
+    hostname,
+    key,
+    vips: spec.clusterIPs,
+    ports,
+    labels: metadata.labels,
+    endpoints,
+    ...bindWaypoint(ctx, metadata.labels, metadata.namespace, key),
+    subjectAltNames: [],
+  };
+}
+
+/** One MeshService per host. `inline` are the drafts made from this entry's own endpoints. */
+export function serviceEntryServices(ctx: ServiceContext, se: ServiceEntryObject, inline: readonly WorkloadDraft[]): MeshService[] {
+  const { metadata, spec } = se;
+  const ports: MeshServicePort[] = spec.ports.map((p) => {
+    const target = p.targetPort ?? p.number;
+    return { name: p.name, port: p.number, targetPort: target, numericTargetPort: target, protocol: 'TCP', appProtocol: p.protocol.toLowerCase() };
+  });
+  const members = spec.workloadSelector
+    ? ctx.index.select(spec.workloadSelector.matchLabels, metadata.namespace).filter((w) => w.selectable)
+    : inline;
+  const sorted = [...members].sort(byUid);
+  const vips = spec.addresses.filter((a) => isIP(a) !== 0);
+  return spec.hosts.map((host) => {
+    const key = `${metadata.namespace}/${host}`;
+    for (const w of sorted) {
+      // Inline endpoints map ports by port name (`ports: {http: 8080}`), as WorkloadEntry does.
+      w.services[key] = spec.ports.map((p) => ({
+        servicePort: p.number,
+        targetPort: w.namedPorts[p.name] ?? p.targetPort ?? p.number,
+        appProtocol: p.protocol.toLowerCase(),
+      }));
+    }
+    return {
+      kind: 'ServiceEntry' as const,
+      name: metadata.name,
+      namespace: metadata.namespace,
+      hostname: host,
+      key,
+      vips,
+      ports,
+      labels: metadata.labels,
+      endpoints: sorted.map((w) => w.uid),
+      ...bindWaypoint(ctx, metadata.labels, metadata.namespace, key),
+      subjectAltNames: spec.subjectAltNames,
+    };
+  });
+}

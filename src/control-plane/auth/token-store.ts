@@ -92,11 +92,11 @@ export function createTokenStore(opts: TokenStoreOptions): TokenStore {
   };
 
   return {
-    ensureNodeToken(nodeName) {
+    async ensureNodeToken(nodeName) {
       checkName('node name', nodeName);
       return ensure(nodeTokenFile(nodeName), { kind: 'node', node: nodeName });
     },
-    ensureWaypointToken(namespace, name) {
+    async ensureWaypointToken(namespace, name) {
       checkName('namespace', namespace);
       checkName('waypoint name', name);
       return ensure(waypointTokenFile(namespace, name), { kind: 'waypoint', namespace, name });

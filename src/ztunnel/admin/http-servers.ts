@@ -1,0 +1,88 @@
+/**
+ * The ztunnel's three HTTP ports, kept apart as Istio's: admin (15000, localhost: `/config_dump`), metrics (15020,
+ * `/metrics` and `/stats/prometheus`) and readiness (15021, `/healthz/ready`: 200 `ready`, 500 not ready, 405
+ * non-GET, 404 elsewhere).
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface AdminConfig {
+  readonly adminAddress: string;
+  readonly adminPort: number;
+  readonly metricsAddress: string;
+  readonly metricsPort: number;
+  readonly readinessPort: number;
+}
+
+export interface AdminDeps {
+  readonly registry: Registry;
+  readonly configDump: () => unknown;
+  /** Names of tasks still pending before ready; empty = ready. */
+  readonly pending: () => readonly string[];
+}
+
+export interface AdminServers {
+  start(): Promise<{ admin: AddressInfo; metrics: AddressInfo; readiness: AddressInfo }>;
+  close(): Promise<void>;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
+
+export function createAdminServers(config: AdminConfig, deps: AdminDeps): AdminServers {
+  const admin: Handler = (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/config_dump') return send(res, 404, 'text/plain', 'not found\n');
+    send(res, 200, 'application/json', JSON.stringify(deps.configDump(), null, 2));
+  };
+  const metrics: Handler = async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics' && path !== '/stats/prometheus') return send(res, 404, 'text/plain', 'not found\n');
+    send(res, 200, deps.registry.contentType, await deps.registry.metrics());
+  };
+  const readiness: Handler = (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/healthz/ready') return send(res, 404, 'text/plain', 'not found\n');
+    if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
+    const pending = deps.pending();
+    if (pending.length === 0) return send(res, 200, 'text/plain', 'ready\n');
+    send(res, 500, 'text/plain', `not ready: ${pending.join(', ')}\n`);
+  };
+  const servers = [
+    { handler: admin, address: config.adminAddress, port: config.adminPort },
+    { handler: metrics, address: config.metricsAddress, port: config.metricsPort },
+    { handler: readiness, address: config.metricsAddress, port: config.readinessPort },
+  ].map((s) => ({ ...s, server: http.createServer((req, res) => void Promise.resolve(s.handler(req, res)).catch(() => send(res, 500, 'text/plain', 'error\n'))) }));
+
+  return {
+    async start() {
+      const infos = await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<AddressInfo>((resolve, reject) => {
+              s.server.once('error', reject);
+              s.server.listen(s.port, s.address, () => resolve(s.server.address() as AddressInfo));
+            }),
+        ),
+      );
+      return { admin: infos[0]!, metrics: infos[1]!, readiness: infos[2]! };
+    },
+    async close() {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (!s.server.listening) return resolve();
+              s.server.close(() => resolve());
+              s.server.closeAllConnections();
+            }),
+        ),
+      );
+    },
+  };
+}
+
+function send(res: http.ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,80 @@
+/**
+ * L4 authorization as Istio's ztunnel (`assert_rbac`): DENY policies first (any match denies), then ALLOW (none
+ * applies → allow; one matches → allow; else deny). Dry-run policies are evaluated but only reported.
+ */
+import { cidrContains, normalizeIp } from '../state/ip.js';
+import type { PolicyMatch, PolicyRule, StringMatch, ZPolicy } from '../state/types.js';
+import { parseSpiffeId } from '../../shared/constants.js';
+
+export interface ConnectionAttributes {
+  /** Peer SPIFFE id from mTLS; undefined for plaintext (15006). */
+  readonly sourceIdentity?: string;
+  readonly sourceIp: string;
+  readonly destinationIp: string;
+  readonly destinationPort: number;
+}
+
+export type AuthzDecision =
+  | { readonly allow: true; /** ALLOW policy that matched; undefined when no ALLOW policy applies. */ readonly policy?: string; readonly dryRunDenials: readonly string[] }
+  | { readonly allow: false; readonly policy: string; readonly reason: string; readonly dryRunDenials: readonly string[] };
+
+export function evaluate(policies: readonly ZPolicy[], conn: ConnectionAttributes): AuthzDecision {
+  const dryRunDenials: string[] = [];
+  const deny = policies.filter((p) => p.action === 'DENY');
+  for (const p of deny) {
+    if (!matchesPolicy(p, conn)) continue;
+    if (p.dryRun) dryRunDenials.push(p.key);
+    else return { allow: false, policy: p.key, reason: 'explicitly denied', dryRunDenials };
+  }
+  const allow = policies.filter((p) => p.action === 'ALLOW' && !p.dryRun);
+  for (const p of policies.filter((q) => q.action === 'ALLOW' && q.dryRun)) if (!matchesPolicy(p, conn)) dryRunDenials.push(p.key);
+  if (allow.length === 0) return { allow: true, dryRunDenials };
+  const matched = allow.find((p) => matchesPolicy(p, conn));
+  if (matched) return { allow: true, policy: matched.key, dryRunDenials };
+  return { allow: false, policy: allow.map((p) => p.key).sort().join(','), reason: 'allow policies exist, but none allowed', dryRunDenials };
+}
+
+/** Rules OR-ed; a policy with no rules matches nothing. */
+function matchesPolicy(p: ZPolicy, conn: ConnectionAttributes): boolean {
+  return p.rules.some((rule) => matchesRule(rule, conn));
+}
+
+/** Clauses AND-ed; inside a clause the matches are OR-ed. An empty clause list matches. */
+function matchesRule(rule: PolicyRule, conn: ConnectionAttributes): boolean {
+  return rule.every((clause) => clause.some((m) => matchesMatch(m, conn)));
+}
+
+function matchesMatch(m: PolicyMatch, conn: ConnectionAttributes): boolean {
+  const peer = conn.sourceIdentity ? parseSpiffeId(conn.sourceIdentity) : undefined;
+  const principal = conn.sourceIdentity?.replace(/^spiffe:\/\//, '');
+  const srcIp = normalizeIp(conn.sourceIp);
+  const dstIp = normalizeIp(conn.destinationIp);
+  const checks: [boolean, () => boolean][] = [
+    [m.namespaces.length > 0, () => peer !== undefined && m.namespaces.some((s) => matchString(s, peer.namespace))],
+    [m.notNamespaces.length > 0, () => !(peer !== undefined && m.notNamespaces.some((s) => matchString(s, peer.namespace)))],
+    [m.principals.length > 0, () => principal !== undefined && m.principals.some((s) => matchString(s, principal))],
+    [m.notPrincipals.length > 0, () => !(principal !== undefined && m.notPrincipals.some((s) => matchString(s, principal)))],
+    [m.sourceIps.length > 0, () => m.sourceIps.some((c) => cidrContains(c.ip, c.length, srcIp))],
+    [m.notSourceIps.length > 0, () => !m.notSourceIps.some((c) => cidrContains(c.ip, c.length, srcIp))],
+    [m.destinationIps.length > 0, () => m.destinationIps.some((c) => cidrContains(c.ip, c.length, dstIp))],
+    [m.notDestinationIps.length > 0, () => !m.notDestinationIps.some((c) => cidrContains(c.ip, c.length, dstIp))],
+    [m.destinationPorts.length > 0, () => m.destinationPorts.includes(conn.destinationPort)],
+    [m.notDestinationPorts.length > 0, () => !m.notDestinationPorts.includes(conn.destinationPort)],
+    [m.serviceAccounts.length > 0, () => peer !== undefined && m.serviceAccounts.some((s) => s.namespace === peer.namespace && s.serviceAccount === peer.serviceAccount)],
+    [m.notServiceAccounts.length > 0, () => !(peer !== undefined && m.notServiceAccounts.some((s) => s.namespace === peer.namespace && s.serviceAccount === peer.serviceAccount))],
+  ];
+  return checks.every(([applies, check]) => !applies || check());
+}
+
+function matchString(m: StringMatch, value: string): boolean {
+  switch (m.kind) {
+    case 'exact':
+      return value === m.value;
+    case 'prefix':
+      return value.startsWith(m.value);
+    case 'suffix':
+      return value.endsWith(m.value);
+    case 'presence':
+      return value !== '';
+  }
+}

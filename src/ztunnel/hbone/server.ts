@@ -1,0 +1,173 @@
+/**
+ * HBONE server (15008): mutual TLS 1.3 with a client certificate chained to the mesh root, the local workload's
+ * certificate chosen by SNI (local mode, see `hboneServerName`), HTTP/2 CONNECT to `<podIP>:<port>`. Answers as
+ * Istio's ztunnel: 400 malformed / IP mismatch, 401 policy denial, 503 unknown workload or upstream failure.
+ */
+import * as http2 from 'node:http2';
+import * as tls from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../shared/telemetry/logger.js';
+import { parseSpiffeId, workloadIpFromServerName } from '../../shared/constants.js';
+import type { CertManager, WorkloadCertificate } from '../identity/cert-manager.js';
+import type { StateStore } from '../state/store.js';
+import { formatHostPort, normalizeIp, parseIpPort } from '../state/ip.js';
+import type { ZtunnelMetrics } from '../metrics.js';
+import { trackConnection } from '../access-log.js';
+import { authorizeAndConnect } from '../inbound/deliver.js';
+import { h2End, relay, socketEnd } from '../proxy/relay.js';
+import * as C from './constants.js';
+import { peerIdentity, tlsMaterial } from './tls-identity.js';
+
+export interface HboneServerConfig {
+  readonly listenAddress: string;
+  /** Default 15008; 0 picks a free port. */
+  readonly port: number;
+  readonly rootsPem: () => readonly string[];
+}
+
+export interface HboneServerDeps {
+  readonly state: StateStore;
+  readonly certs: CertManager;
+  readonly metrics: ZtunnelMetrics;
+  readonly accessLog: Logger;
+  readonly logger: Logger;
+}
+
+export interface HboneServer {
+  start(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+export function createHboneServer(config: HboneServerConfig, deps: HboneServerDeps): HboneServer {
+  const log = deps.logger.child({ scope: 'hbone-server' });
+  const contexts = new WeakMap<WorkloadCertificate, tls.SecureContext>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+
+  const sniCallback = (servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => {
+    const ip = workloadIpFromServerName(servername);
+    const w = ip ? deps.state.localWorkloadByIp(ip) : undefined;
+    if (!w) return cb(new Error(`HBONE: SNI "${servername}" names no workload on this node`));
+    deps.certs.get(w.identity).then(
+      (cert) => {
+        let ctx = contexts.get(cert);
+        if (!ctx) contexts.set(cert, (ctx = tls.createSecureContext(tlsMaterial(cert, config.rootsPem()))));
+        cb(null, ctx);
+      },
+      (e: Error) => cb(new Error(`HBONE: no certificate for ${w.identity}: ${e.message}`)),
+    );
+  };
+
+  const server = http2.createSecureServer({
+    ...baseTlsOptions(config.rootsPem()),
+    SNICallback: sniCallback,
+    requestCert: true,
+    rejectUnauthorized: true,
+    allowHTTP1: false,
+    maxSessionMemory: C.MAX_SESSION_MEMORY_MB,
+    settings: {
+      initialWindowSize: C.STREAM_WINDOW_BYTES,
+      maxFrameSize: C.MAX_FRAME_BYTES,
+      maxConcurrentStreams: C.SERVER_MAX_CONCURRENT_STREAMS,
+      maxHeaderListSize: C.SERVER_MAX_HEADER_LIST_BYTES,
+    },
+  });
+
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    // Istio's TrustDomainVerifier: the client must be in the trust domain of the workload it talks to.
+    const ip = workloadIpFromServerName(String(socket.servername ?? ''));
+    const local = ip ? deps.state.localWorkloadByIp(ip) : undefined;
+    const peer = peerIdentity(socket);
+    const peerTd = peer ? parseSpiffeId(peer)?.trustDomain : undefined;
+    if (!local || peerTd !== local.trustDomain) {
+      log.warn('HBONE client rejected: identity not in the destination trust domain', { peer, sni: socket.servername });
+      socket.destroy();
+    }
+  });
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+    session.on('error', (e) => log.debug('hbone session error', { error: e }));
+    session.once('connect', () => session.setLocalWindowSize(C.CONNECTION_WINDOW_BYTES));
+  });
+  server.on('stream', (stream, headers) => void handleStream(stream, headers).catch((e) => log.error('hbone stream handler failed', { error: e })));
+  server.on('tlsClientError', (e) => log.debug('HBONE TLS handshake failed', { error: e }));
+
+  const respond = (stream: http2.ServerHttp2Stream, status: number, extra: http2.OutgoingHttpHeaders = {}): void => {
+    deps.metrics.hboneResponses.inc({ code: String(status) });
+    if (stream.destroyed || stream.closed) return;
+    stream.respond({ ':status': status, ...extra }, { endStream: status !== 200 });
+  };
+
+  const handleStream = async (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Promise<void> => {
+    stream.on('error', () => undefined); // relay / close paths report errors; never unhandled
+    const socket = stream.session?.socket as tls.TLSSocket | undefined;
+    if (!socket) return;
+    const peer = peerIdentity(socket);
+    const sourceIp = normalizeIp(socket.remoteAddress ?? '');
+    const reject400 = (why: string): void => {
+      log.warn('HBONE request rejected', { status: 400, reason: why, peer, authority: headers[':authority'] });
+      respond(stream, 400);
+    };
+    if (headers[':method'] !== 'CONNECT') return reject400(`method ${String(headers[':method'])} is not CONNECT`);
+    const target = parseIpPort(String(headers[':authority'] ?? ''));
+    if (!target) return reject400('authority is not ip:port');
+    const sniIp = workloadIpFromServerName(String(socket.servername ?? ''));
+    if (sniIp === undefined || normalizeIp(sniIp) !== target.ip) return reject400(`authority IP ${target.ip} does not match the workload named in SNI (${String(socket.servername)})`);
+    const workload = deps.state.localWorkloadByIp(target.ip);
+    if (!workload) {
+      log.warn('HBONE request for unknown workload', { status: 503, authority: headers[':authority'] });
+      return respond(stream, 503);
+    }
+    const srcWorkload = deps.state.workloadByIp(sourceIp);
+    const tracker = trackConnection(
+      {
+        direction: 'inbound',
+        sourceAddr: formatHostPort(sourceIp, socket.remotePort ?? 0),
+        destinationAddr: formatHostPort(target.ip, target.port),
+        labels: {
+          reporter: 'destination',
+          ...(srcWorkload && srcWorkload.identity === peer ? { source: srcWorkload } : {}),
+          ...(peer ? { sourcePrincipal: peer } : {}),
+          destination: workload,
+          destinationPrincipal: workload.identity,
+          mtls: true,
+        },
+      },
+      { metrics: deps.metrics, accessLog: deps.accessLog },
+    );
+    const result = await authorizeAndConnect(deps.state, { workload, ip: target.ip, port: target.port, sourceIp, ...(peer ? { sourceIdentity: peer } : {}) });
+    if (!result.ok) {
+      respond(stream, result.status);
+      return tracker.finish({ flag: result.flag, status: result.status, error: result.error, ...(result.policy ? { policy: result.policy } : {}) }, false);
+    }
+    if (stream.destroyed) {
+      result.upstream.destroy();
+      return tracker.finish({ flag: 'CONNECT', error: 'client went away', ...(result.policy ? { policy: result.policy } : {}) }, false);
+    }
+    respond(stream, 200);
+    const outcome = await relay(h2End(stream), socketEnd(result.upstream), { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
+    tracker.finish({ flag: '-', status: 200, ...(result.policy ? { policy: result.policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+  };
+
+  return {
+    start() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.listenAddress, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+
+function baseTlsOptions(roots: readonly string[]): tls.TlsOptions {
+  return { ca: [...roots], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ALPNProtocols: ['h2'] };
+}

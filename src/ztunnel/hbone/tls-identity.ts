@@ -1,0 +1,44 @@
+/** Reading SPIFFE identities off TLS peers, and the TLS options HBONE uses on both sides. */
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { parseSpiffeId } from '../../shared/constants.js';
+import type { WorkloadCertificate } from '../identity/cert-manager.js';
+
+/** URI SANs of a peer certificate. */
+export function uriSans(cert: PeerCertificate | undefined): string[] {
+  const san = cert?.subjectaltname ?? '';
+  return san
+    .split(/,\s*/)
+    .filter((s) => s.startsWith('URI:'))
+    .map((s) => s.slice(4));
+}
+
+/** The peer's SPIFFE identity (first URI SAN of the Istio form); undefined when none. */
+export function peerIdentity(socket: TLSSocket): string | undefined {
+  return uriSans(socket.getPeerCertificate()).find((u) => parseSpiffeId(u) !== undefined);
+}
+
+/**
+ * Checks the server identity as Istio's `verify_full_san`: some URI SAN equals an expected identity. An empty expected
+ * list (waypoint whose workloads are unknown) accepts any identity of `trustDomain`.
+ */
+export function verifyServerIdentity(socket: TLSSocket, expected: readonly string[], trustDomain: string): string | undefined {
+  const sans = uriSans(socket.getPeerCertificate());
+  if (expected.length === 0) {
+    if (sans.some((s) => parseSpiffeId(s)?.trustDomain === trustDomain)) return undefined;
+    return `server presented [${sans.join(', ')}], none in trust domain ${trustDomain}`;
+  }
+  if (sans.some((s) => expected.includes(s))) return undefined;
+  return `server presented [${sans.join(', ')}], expected one of [${expected.join(', ')}]`;
+}
+
+/** Key/cert/CA options for a workload certificate, TLS 1.3 only, ALPN h2. */
+export function tlsMaterial(cert: WorkloadCertificate, roots: readonly string[]) {
+  return {
+    key: cert.keyPem,
+    cert: cert.chainPem.join('\n'),
+    ca: [...new Set([...roots, ...cert.rootsPem])],
+    minVersion: 'TLSv1.3' as const,
+    maxVersion: 'TLSv1.3' as const,
+    ALPNProtocols: ['h2'],
+  };
+}

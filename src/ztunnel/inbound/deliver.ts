@@ -1,0 +1,62 @@
+/**
+ * The part of inbound shared by HBONE (15008) and plaintext (15006): check the destination is a local workload on a
+ * legal port, apply its L4 AuthorizationPolicies, then connect to it in plaintext.
+ */
+import * as net from 'node:net';
+import { ILLEGAL_DESTINATION_PORTS } from '../../shared/constants.js';
+import { evaluate, type AuthzDecision } from '../authz/evaluate.js';
+import type { StateStore } from '../state/store.js';
+import type { ZWorkload } from '../state/types.js';
+import { CONNECT_TIMEOUT_MS, type ResponseFlag } from '../hbone/constants.js';
+import type { ConnectionOutcome } from '../access-log.js';
+
+export interface InboundTarget {
+  readonly workload: ZWorkload;
+  readonly ip: string;
+  readonly port: number;
+  readonly sourceIdentity?: string;
+  readonly sourceIp: string;
+}
+
+export type DeliverResult =
+  | { readonly ok: true; readonly upstream: net.Socket; readonly policy: ConnectionOutcome['policy'] }
+  | { readonly ok: false; readonly status: 401 | 503; readonly flag: ResponseFlag; readonly error: string; readonly policy?: ConnectionOutcome['policy'] };
+
+export function policyOutcome(d: AuthzDecision): NonNullable<ConnectionOutcome['policy']> {
+  return d.allow ? { decision: 'allow', ...(d.policy ? { name: d.policy } : {}) } : { decision: 'deny', name: d.policy, reason: d.reason };
+}
+
+export async function authorizeAndConnect(state: StateStore, t: InboundTarget, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<DeliverResult> {
+  if (ILLEGAL_DESTINATION_PORTS.has(t.port)) return { ok: false, status: 503, flag: 'CONNECT', error: `port ${t.port} is reserved for the proxy` };
+  const decision = evaluate(state.policiesFor(t.workload), {
+    ...(t.sourceIdentity ? { sourceIdentity: t.sourceIdentity } : {}),
+    sourceIp: t.sourceIp,
+    destinationIp: t.ip,
+    destinationPort: t.port,
+  });
+  const policy = policyOutcome(decision);
+  if (!decision.allow) return { ok: false, status: 401, flag: 'DENY', error: `denied by ${decision.policy}: ${decision.reason}`, policy };
+  try {
+    const upstream = await connectTcp(t.ip, t.port, connectTimeoutMs);
+    return { ok: true, upstream, policy };
+  } catch (e) {
+    return { ok: false, status: 503, flag: 'CONNECT', error: `connect ${t.ip}:${t.port}: ${(e as Error).message}`, policy };
+  }
+}
+
+/** Plain TCP connect with a timeout; half-open allowed so FIN propagates one way at a time. */
+export function connectTcp(host: string, port: number, timeoutMs: number, localAddress?: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, allowHalfOpen: true, noDelay: true, ...(localAddress ? { localAddress } : {}) });
+    const timer = setTimeout(() => socket.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * Plaintext inbound (15006) for non-mesh clients, under the destination's L4 policies with no peer identity (so
+ * principal/namespace rules never match, as Istio). Istio learns the target from the original destination of
+ * captured traffic; in local mode there is no capture, so the client names it in a PROXY protocol v1 header
+ * (`PROXY TCP4 <src> <dst> <sport> <dport>\r\n`, what `curl --haproxy-protocol` and HAProxy send). Only the
+ * destination is taken from the header; the source used for policy is the real TCP peer. Denials close the socket.
+ */
+import * as net from 'node:net';
+import type { Logger } from '../../shared/telemetry/logger.js';
+import type { StateStore } from '../state/store.js';
+import type { ZtunnelMetrics } from '../metrics.js';
+import { formatHostPort, normalizeIp } from '../state/ip.js';
+import { trackConnection } from '../access-log.js';
+import { relay, socketEnd } from '../proxy/relay.js';
+import { authorizeAndConnect } from './deliver.js';
+
+export interface PlaintextInboundConfig {
+  readonly listenAddress: string;
+  readonly port: number;
+  readonly headerTimeoutMs?: number;
+}
+
+export interface PlaintextInboundDeps {
+  readonly state: StateStore;
+  readonly metrics: ZtunnelMetrics;
+  readonly accessLog: Logger;
+  readonly logger: Logger;
+}
+
+export interface PlaintextInbound {
+  start(): Promise<net.AddressInfo>;
+  close(): Promise<void>;
+}
+
+const MAX_V1_HEADER = 107;
+
+export function createPlaintextInbound(config: PlaintextInboundConfig, deps: PlaintextInboundDeps): PlaintextInbound {
+  const log = deps.logger.child({ scope: 'inbound-plaintext' });
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    void serve(socket).catch((e: Error) => {
+      log.debug('plaintext inbound failed', { error: e });
+      socket.destroy();
+    });
+  });
+
+  const serve = async (socket: net.Socket): Promise<void> => {
+    const timer = setTimeout(() => socket.destroy(), config.headerTimeoutMs ?? 10_000);
+    const header = await readProxyV1(socket).finally(() => clearTimeout(timer));
+    if (!header) {
+      log.warn('plaintext inbound: missing or malformed PROXY v1 header', { client: socket.remoteAddress });
+      return void socket.destroy();
+    }
+    const workload = deps.state.localWorkloadByIp(header.ip);
+    if (!workload) {
+      log.warn('plaintext inbound: destination is not a workload on this node', { destination: header.ip });
+      return void socket.destroy();
+    }
+    const sourceIp = normalizeIp(socket.remoteAddress ?? '');
+    const source = deps.state.workloadByIp(sourceIp);
+    const tracker = trackConnection(
+      {
+        direction: 'inbound',
+        sourceAddr: formatHostPort(sourceIp, socket.remotePort ?? 0),
+        destinationAddr: formatHostPort(header.ip, header.port),
+        labels: { reporter: 'destination', ...(source ? { source } : {}), destination: workload, destinationPrincipal: workload.identity, mtls: false },
+      },
+      { metrics: deps.metrics, accessLog: deps.accessLog },
+    );
+    const result = await authorizeAndConnect(deps.state, { workload, ip: header.ip, port: header.port, sourceIp });
+    if (!result.ok) {
+      socket.destroy();
+      return tracker.finish({ flag: result.flag, error: result.error, ...(result.policy ? { policy: result.policy } : {}) }, false);
+    }
+    const outcome = await relay(socketEnd(socket), socketEnd(result.upstream), { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
+    tracker.finish({ flag: '-', ...(result.policy ? { policy: result.policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+  };
+
+  return {
+    start() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.listenAddress, () => {
+          server.off('error', reject);
+          resolve(server.address() as net.AddressInfo);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+
+/** Reads a PROXY v1 line; bytes after it stay in the socket. Undefined when absent or malformed. */
+async function readProxyV1(socket: net.Socket): Promise<{ ip: string; port: number } | undefined> {
+  let buf = Buffer.alloc(0);
+  while (buf.length < MAX_V1_HEADER) {
+    const chunk = socket.read() as Buffer | null;
+    if (chunk === null) {
+      if (socket.readableEnded || socket.destroyed) return undefined;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          for (const ev of ['readable', 'end', 'close']) socket.off(ev, done);
+          resolve();
+        };
+        for (const ev of ['readable', 'end', 'close']) socket.on(ev, done);
+      });
+      continue;
+    }
+    buf = Buffer.concat([buf, chunk]);
+    const eol = buf.indexOf('\r\n');
+    if (eol < 0) continue;
+    if (eol + 2 < buf.length) socket.unshift(buf.subarray(eol + 2));
+    return parseProxyV1(buf.subarray(0, eol).toString('latin1'));
+  }
+  return undefined;
+}
+
+export function parseProxyV1(line: string): { ip: string; port: number } | undefined {
+  const m = /^PROXY (TCP4|TCP6) (\S+) (\S+) (\d{1,5}) (\d{1,5})$/.exec(line);
+  if (!m) return undefined;
+  const dst = m[3]!;
+  const port = Number(m[5]);
+  if (net.isIP(dst) !== (m[1] === 'TCP4' ? 4 : 6) || port < 1 || port > 65535) return undefined;
+  return { ip: normalizeIp(dst), port };
+}

@@ -1,0 +1,106 @@
+/**
+ * Istio's TCP metrics as ztunnel reports them (istio-facts §8.3/§8.4), built on a registry passed in by the
+ * composition root. `received` counts client→server bytes, `sent` server→client, for both reporters.
+ */
+import { Counter, type Registry } from 'prom-client';
+import type { ZService, ZWorkload } from './state/types.js';
+import type { ResponseFlag } from './hbone/constants.js';
+
+export const TRAFFIC_LABELS = [
+  'reporter',
+  'source_workload',
+  'source_canonical_service',
+  'source_canonical_revision',
+  'source_workload_namespace',
+  'source_principal',
+  'source_app',
+  'source_version',
+  'source_cluster',
+  'destination_service',
+  'destination_service_namespace',
+  'destination_service_name',
+  'destination_workload',
+  'destination_canonical_service',
+  'destination_canonical_revision',
+  'destination_workload_namespace',
+  'destination_principal',
+  'destination_app',
+  'destination_version',
+  'destination_cluster',
+  'request_protocol',
+  'response_flags',
+  'connection_security_policy',
+] as const;
+
+export type TrafficLabelName = (typeof TRAFFIC_LABELS)[number];
+export type TrafficLabels = Record<TrafficLabelName, string>;
+
+export interface ZtunnelMetrics {
+  readonly opened: Counter<TrafficLabelName>;
+  readonly closed: Counter<TrafficLabelName>;
+  readonly failed: Counter<TrafficLabelName>;
+  readonly sentBytes: Counter<TrafficLabelName>;
+  readonly receivedBytes: Counter<TrafficLabelName>;
+  /** HBONE server responses by status code (ours; Istio counts them only via response_flags). */
+  readonly hboneResponses: Counter<'code'>;
+  /** SOCKS5 handshakes refused, by reply code. */
+  readonly socksRejections: Counter<'reply'>;
+}
+
+export function createZtunnelMetrics(registry: Registry): ZtunnelMetrics {
+  const counter = (name: string, help: string): Counter<TrafficLabelName> =>
+    new Counter({ name, help, labelNames: TRAFFIC_LABELS, registers: [registry] });
+  return {
+    opened: counter('istio_tcp_connections_opened_total', 'The total number of TCP connections opened'),
+    closed: counter('istio_tcp_connections_closed_total', 'The total number of TCP connections closed'),
+    failed: counter('istio_tcp_connections_failed_total', 'The total number of TCP connections that failed to establish'),
+    sentBytes: counter('istio_tcp_sent_bytes_total', 'The size of total bytes sent during response in case of a TCP connection'),
+    receivedBytes: counter('istio_tcp_received_bytes_total', 'The size of total bytes received during request in case of a TCP connection'),
+    hboneResponses: new Counter({ name: 'ambit_ztunnel_hbone_responses_total', help: 'HBONE CONNECT responses sent, by HTTP status', labelNames: ['code'], registers: [registry] }),
+    socksRejections: new Counter({ name: 'ambit_ztunnel_socks5_rejections_total', help: 'SOCKS5 requests refused, by reply code', labelNames: ['reply'], registers: [registry] }),
+  };
+}
+
+export interface LabelInput {
+  readonly reporter: 'source' | 'destination';
+  readonly source?: ZWorkload;
+  /** mTLS peer identity (inbound) or the source workload's identity (outbound). */
+  readonly sourcePrincipal?: string;
+  readonly destination?: ZWorkload;
+  readonly destinationService?: ZService;
+  readonly destinationPrincipal?: string;
+  readonly mtls: boolean;
+  readonly flag: ResponseFlag;
+}
+
+const u = (v: string | undefined): string => (v === undefined || v === '' ? 'unknown' : v);
+
+export function trafficLabels(i: LabelInput): TrafficLabels {
+  const s = i.source;
+  const d = i.destination;
+  return {
+    reporter: i.reporter,
+    source_workload: u(s?.workloadName || s?.name),
+    source_canonical_service: u(s?.canonicalName),
+    source_canonical_revision: u(s?.canonicalRevision),
+    source_workload_namespace: u(s?.namespace),
+    source_principal: u(i.sourcePrincipal),
+    source_app: u(s?.canonicalName),
+    source_version: u(s?.canonicalRevision),
+    source_cluster: u(s?.clusterId),
+    destination_service: u(i.destinationService?.hostname),
+    destination_service_namespace: u(i.destinationService?.namespace),
+    destination_service_name: u(i.destinationService?.name),
+    destination_workload: u(d?.workloadName || d?.name),
+    destination_canonical_service: u(d?.canonicalName),
+    destination_canonical_revision: u(d?.canonicalRevision),
+    destination_workload_namespace: u(d?.namespace),
+    destination_principal: u(i.destinationPrincipal),
+    destination_app: u(d?.canonicalName),
+    destination_version: u(d?.canonicalRevision),
+    destination_cluster: u(d?.clusterId),
+    request_protocol: 'tcp',
+    response_flags: i.flag,
+    connection_security_policy: i.mtls ? 'mutual_tls' : 'unknown',
+  };
+}

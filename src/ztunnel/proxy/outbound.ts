@@ -1,0 +1,115 @@
+/**
+ * Outbound: a local source workload's connection to a target (from SOCKS5, later from transparent capture) is
+ * resolved with Istio's rules and carried over HBONE (to the destination's node ztunnel or a waypoint) or in
+ * plaintext (non-mesh destinations), with metrics and an access-log line.
+ */
+import type { Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../shared/telemetry/logger.js';
+import type { StateStore } from '../state/store.js';
+import type { ZWorkload } from '../state/types.js';
+import { resolveOutbound, type OutboundTarget, type ResolveOptions } from '../state/resolve.js';
+import type { HbonePool } from '../hbone/client-pool.js';
+import { HEADERS, CONNECT_TIMEOUT_MS } from '../hbone/constants.js';
+import { formatHostPort, normalizeIp } from '../state/ip.js';
+import type { ZtunnelMetrics } from '../metrics.js';
+import { trackConnection, type ConnectionTracker } from '../access-log.js';
+import { connectTcp } from '../inbound/deliver.js';
+import { h2End, relay, socketEnd, type RelayEnd } from './relay.js';
+
+export interface OutboundDeps {
+  readonly state: StateStore;
+  readonly pool: HbonePool;
+  readonly metrics: ZtunnelMetrics;
+  readonly accessLog: Logger;
+  readonly resolve: ResolveOptions;
+}
+
+/** How the caller (SOCKS5) learns whether the upstream was established; returns false if the client is gone. */
+export type Established = (result: { ok: true } | { ok: false; reply: number; reason: string }) => boolean;
+
+export async function handleOutbound(client: Socket, source: ZWorkload, rawTarget: OutboundTarget, established: Established, deps: OutboundDeps): Promise<void> {
+  const target: OutboundTarget = rawTarget.kind === 'hostname' && isIP(rawTarget.hostname) ? { kind: 'ip', ip: normalizeIp(rawTarget.hostname), port: rawTarget.port } : rawTarget;
+  const plan = resolveOutbound(deps.state, source, target, deps.resolve);
+  const clientAddr = formatHostPort(normalizeIp(client.remoteAddress ?? ''), client.remotePort ?? 0);
+  const targetText = target.kind === 'ip' ? formatHostPort(target.ip, target.port) : `${target.hostname}:${target.port}`;
+  if (plan.kind === 'error') {
+    deps.accessLog.warn('outbound connection refused', { 'src.addr': clientAddr, 'src.workload': source.name, 'dst.addr': targetText, error: plan.reason });
+    established({ ok: false, reply: plan.reply, reason: plan.reason });
+    return;
+  }
+  const tracker = trackConnection(
+    {
+      direction: 'outbound',
+      sourceAddr: clientAddr,
+      destinationAddr: plan.kind === 'hbone' ? plan.authority : formatHostPort(plan.dialIp, plan.dialPort),
+      ...(plan.kind === 'hbone' ? { hboneAddr: formatHostPort(plan.dialIp, plan.dialPort) } : {}),
+      labels: {
+        reporter: 'source',
+        source,
+        sourcePrincipal: source.identity,
+        ...(plan.workload ? { destination: plan.workload } : {}),
+        ...(plan.service ? { destinationService: plan.service } : {}),
+        ...(plan.kind === 'hbone' && plan.workload && !plan.viaWaypoint ? { destinationPrincipal: plan.workload.identity } : {}),
+        ...(plan.kind === 'hbone' && plan.viaWaypoint && plan.expectedIdentities[0] ? { destinationPrincipal: plan.expectedIdentities[0] } : {}),
+        mtls: plan.kind === 'hbone',
+      },
+    },
+    { metrics: deps.metrics, accessLog: deps.accessLog },
+  );
+  let upstream: RelayEnd;
+  if (plan.kind === 'hbone') {
+    const res = await deps.pool.connect({
+      sourceIdentity: source.identity,
+      sourceIp: source.addresses[0] ?? normalizeIp(client.remoteAddress ?? ''),
+      dialIp: plan.dialIp,
+      dialPort: plan.dialPort,
+      serverName: plan.serverName,
+      expectedIdentities: plan.expectedIdentities,
+      authority: plan.authority,
+      headers: connectHeaders(source, clientAddr, plan.service?.hostname),
+    });
+    if (!res.ok) {
+      established({ ok: false, reply: res.status === 401 ? 0x02 : 0x05, reason: res.message });
+      return tracker.finish({ flag: res.flag, error: res.message, ...(res.status !== undefined ? { status: res.status } : {}) }, false);
+    }
+    upstream = h2End(res.stream);
+  } else {
+    try {
+      upstream = socketEnd(await connectTcp(plan.dialIp, plan.dialPort, CONNECT_TIMEOUT_MS, source.addresses[0]));
+    } catch (e) {
+      established({ ok: false, reply: 0x05, reason: (e as Error).message });
+      return tracker.finish({ flag: 'CONNECT', error: (e as Error).message }, false);
+    }
+  }
+  if (!established({ ok: true })) {
+    upstream.reset();
+    return tracker.finish({ flag: 'CONNECT', error: 'client went away' }, false);
+  }
+  await finishRelay(client, upstream, tracker);
+}
+
+async function finishRelay(client: Socket, upstream: RelayEnd, tracker: ConnectionTracker): Promise<void> {
+  const outcome = await relay(socketEnd(client), upstream, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
+  tracker.finish({ flag: '-', ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+}
+
+/** `baggage`, `forwarded` and `traceparent` as Istio's ztunnel sends them (istio-facts §1.2). */
+export function connectHeaders(source: ZWorkload, clientAddr: string, serviceHost: string | undefined): Record<string, string> {
+  const baggage = [
+    ['k8s.cluster.name', source.clusterId],
+    ['k8s.namespace.name', source.namespace],
+    [`k8s.${source.workloadType}.name`, source.workloadName],
+    ['service.name', source.canonicalName],
+    ['service.version', source.canonicalRevision],
+  ]
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return {
+    ...(baggage ? { [HEADERS.baggage]: baggage } : {}),
+    [HEADERS.forwarded]: `for="${clientAddr}"${serviceHost ? `;host=${serviceHost}` : ''}`,
+    [HEADERS.traceparent]: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
+  };
+}

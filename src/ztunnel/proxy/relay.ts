@@ -1,0 +1,72 @@
+/**
+ * Bidirectional byte relay between two duplex streams (TCP socket, HTTP/2 stream) with backpressure (a side is paused
+ * while the other's buffer is full, so memory stays flat on slow receivers), half-close (end → end) and reset
+ * propagation (an abrupt close of one side resets the other).
+ */
+import type { Duplex } from 'node:stream';
+import { constants as h2constants, type Http2Stream } from 'node:http2';
+import { Socket } from 'node:net';
+
+export interface RelayEnd {
+  readonly stream: Duplex;
+  /** Abrupt close (TCP RST / HTTP/2 RST_STREAM). */
+  readonly reset: () => void;
+}
+
+export interface RelayResult {
+  /** Bytes read from `a` and written to `b`. */
+  readonly aToB: number;
+  readonly bToA: number;
+  /** Set when either side failed or was reset. */
+  readonly error?: Error;
+}
+
+export function socketEnd(socket: Socket): RelayEnd {
+  return { stream: socket, reset: () => (socket.destroyed ? undefined : socket.resetAndDestroy()) };
+}
+
+export function h2End(stream: Http2Stream): RelayEnd {
+  return { stream, reset: () => (stream.destroyed ? undefined : stream.close(h2constants.NGHTTP2_CANCEL)) };
+}
+
+export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) => void; bToA?: (n: number) => void }): Promise<RelayResult> {
+  return new Promise((resolve) => {
+    let aToB = 0;
+    let bToA = 0;
+    let error: Error | undefined;
+    let closed = 0;
+    const abort = (why: Error): void => {
+      error ??= why;
+      a.reset();
+      b.reset();
+    };
+    const pump = (src: RelayEnd, dst: RelayEnd, count: (n: number) => void): void => {
+      let ended = false;
+      src.stream.on('data', (chunk: Buffer) => {
+        count(chunk.length);
+        if (!dst.stream.write(chunk)) src.stream.pause();
+      });
+      dst.stream.on('drain', () => src.stream.resume());
+      src.stream.on('end', () => {
+        ended = true;
+        if (!dst.stream.writableEnded && !dst.stream.destroyed) dst.stream.end();
+      });
+      src.stream.on('error', (e: Error) => abort(e));
+      const onClose = (): void => {
+        if (!ended) abort(error ?? new Error('connection reset by peer'));
+        if (++closed === 2) resolve({ aToB, bToA, ...(error ? { error } : {}) });
+      };
+      if (src.stream.destroyed) queueMicrotask(onClose); // went away before the relay started
+      else src.stream.once('close', onClose);
+      src.stream.resume(); // sources may arrive paused (pauseOnConnect, handshake reads)
+    };
+    pump(a, b, (n) => {
+      aToB += n;
+      onBytes?.aToB?.(n);
+    });
+    pump(b, a, (n) => {
+      bToA += n;
+      onBytes?.bToA?.(n);
+    });
+  });
+}

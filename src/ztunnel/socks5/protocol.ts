@@ -1,0 +1,83 @@
+/** RFC 1928 SOCKS5 wire format: no-auth method negotiation and the CONNECT request, read from a paused socket. */
+import type { Socket } from 'node:net';
+import { bytesToIp } from '../state/ip.js';
+import type { OutboundTarget } from '../state/resolve.js';
+
+export const SOCKS_VERSION = 5;
+export const METHOD_NO_AUTH = 0x00;
+export const METHOD_NONE_ACCEPTABLE = 0xff;
+export const CMD_CONNECT = 0x01;
+
+/** Reply codes (RFC 1928 §6). */
+export const REPLY = {
+  succeeded: 0x00,
+  generalFailure: 0x01,
+  notAllowed: 0x02,
+  networkUnreachable: 0x03,
+  hostUnreachable: 0x04,
+  connectionRefused: 0x05,
+  commandNotSupported: 0x07,
+  addressTypeNotSupported: 0x08,
+} as const;
+
+export type SocksRequest =
+  | { readonly ok: true; readonly target: OutboundTarget }
+  | { readonly ok: false; /** reply to send before closing; undefined = just close */ readonly reply?: number; readonly reason: string };
+
+/** Reply with BND.ADDR 0.0.0.0:0 (Istio's ztunnel does not report the bound address either). */
+export function encodeReply(code: number): Buffer {
+  return Buffer.from([SOCKS_VERSION, code, 0x00, 0x01, 0, 0, 0, 0, 0, 0]);
+}
+
+/** Reads exactly n bytes, or throws when the socket ends first. */
+export async function readExactly(socket: Socket, n: number): Promise<Buffer> {
+  for (;;) {
+    const chunk = socket.read(n) as Buffer | null;
+    if (chunk !== null) {
+      if (chunk.length === n) return chunk;
+      throw new Error(`connection closed after ${chunk.length} of ${n} bytes`);
+    }
+    if (socket.readableEnded || socket.destroyed) throw new Error('connection closed during SOCKS5 handshake');
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        for (const ev of ['readable', 'end', 'close', 'error']) socket.off(ev, done);
+        resolve();
+      };
+      for (const ev of ['readable', 'end', 'close', 'error']) socket.on(ev, done);
+    });
+  }
+}
+
+/** Method negotiation: true when no-auth was offered (and accepted). Writes the method selection reply. */
+export async function negotiate(socket: Socket): Promise<{ ok: boolean; reason?: string }> {
+  const [ver, nmethods] = await readExactly(socket, 2);
+  if (ver !== SOCKS_VERSION) return { ok: false, reason: `SOCKS version ${String(ver)} is not 5` };
+  const methods = nmethods ? await readExactly(socket, nmethods) : Buffer.alloc(0);
+  if (!methods.includes(METHOD_NO_AUTH)) {
+    socket.write(Buffer.from([SOCKS_VERSION, METHOD_NONE_ACCEPTABLE]));
+    return { ok: false, reason: 'client offered no acceptable authentication method' };
+  }
+  socket.write(Buffer.from([SOCKS_VERSION, METHOD_NO_AUTH]));
+  return { ok: true };
+}
+
+export async function readRequest(socket: Socket): Promise<SocksRequest> {
+  const [ver, cmd, , atyp] = await readExactly(socket, 4);
+  if (ver !== SOCKS_VERSION) return { ok: false, reason: `SOCKS version ${String(ver)} is not 5` };
+  if (cmd !== CMD_CONNECT) return { ok: false, reply: REPLY.commandNotSupported, reason: `command ${String(cmd)} is not CONNECT` };
+  let target: OutboundTarget;
+  if (atyp === 0x01 || atyp === 0x04) {
+    const ip = bytesToIp(await readExactly(socket, atyp === 0x01 ? 4 : 16))!;
+    target = { kind: 'ip', ip, port: (await readExactly(socket, 2)).readUInt16BE(0) };
+  } else if (atyp === 0x03) {
+    const [len] = await readExactly(socket, 1);
+    if (!len) return { ok: false, reply: REPLY.generalFailure, reason: 'empty domain name' };
+    const name = (await readExactly(socket, len)).toString('latin1');
+    if (!/^[A-Za-z0-9.-]+$/.test(name)) return { ok: false, reply: REPLY.hostUnreachable, reason: `invalid domain name "${name}"` };
+    target = { kind: 'hostname', hostname: name, port: (await readExactly(socket, 2)).readUInt16BE(0) };
+  } else {
+    return { ok: false, reply: REPLY.addressTypeNotSupported, reason: `address type ${String(atyp)} is not supported` };
+  }
+  if (target.port === 0) return { ok: false, reply: REPLY.generalFailure, reason: 'port 0' };
+  return { ok: true, target };
+}

@@ -1,0 +1,89 @@
+/**
+ * SOCKS5 outbound listener (15080): RFC 1928 CONNECT (IPv4, IPv6, domain), no-auth only. The source workload is the
+ * local workload whose IP is the client's source address; anyone else gets reply 0x02 (not allowed).
+ */
+import * as net from 'node:net';
+import type { Logger } from '../../shared/telemetry/logger.js';
+import { normalizeIp } from '../state/ip.js';
+import { handleOutbound, type OutboundDeps } from '../proxy/outbound.js';
+import { encodeReply, negotiate, readRequest, REPLY } from './protocol.js';
+
+export interface Socks5ServerConfig {
+  readonly listenAddress: string;
+  readonly port: number;
+  /** The whole handshake must finish within this; default 10 s. */
+  readonly handshakeTimeoutMs?: number;
+}
+
+export interface Socks5Server {
+  start(): Promise<net.AddressInfo>;
+  close(): Promise<void>;
+}
+
+export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDeps & { logger: Logger }): Socks5Server {
+  const log = deps.logger.child({ scope: 'socks5' });
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined); // relay reports; a reset before then just ends the handshake
+    void serve(socket).catch((e: Error) => {
+      log.debug('SOCKS5 connection failed', { error: e });
+      socket.destroy();
+    });
+  });
+
+  const refuse = (socket: net.Socket, reply: number | undefined, reason: string): void => {
+    deps.metrics.socksRejections.inc({ reply: reply === undefined ? 'none' : `0x${reply.toString(16).padStart(2, '0')}` });
+    log.warn('SOCKS5 request refused', { client: socket.remoteAddress, reason, ...(reply !== undefined ? { reply } : {}) });
+    if (reply !== undefined && !socket.destroyed) socket.end(encodeReply(reply));
+    else socket.destroy();
+  };
+
+  const serve = async (socket: net.Socket): Promise<void> => {
+    const timer = setTimeout(() => socket.destroy(new Error('SOCKS5 handshake timed out')), config.handshakeTimeoutMs ?? 10_000);
+    const negotiated = await negotiate(socket);
+    if (!negotiated.ok) {
+      clearTimeout(timer);
+      return refuse(socket, undefined, negotiated.reason ?? 'negotiation failed');
+    }
+    const req = await readRequest(socket);
+    clearTimeout(timer);
+    if (!req.ok) return refuse(socket, req.reply, req.reason);
+    const source = deps.state.localWorkloadByIp(normalizeIp(socket.remoteAddress ?? ''));
+    if (!source) return refuse(socket, REPLY.notAllowed, `source ${String(socket.remoteAddress)} is not a workload on this node`);
+    await handleOutbound(
+      socket,
+      source,
+      req.target,
+      (result) => {
+        if (socket.destroyed) return false;
+        if (!result.ok) {
+          refuse(socket, result.reply, result.reason);
+          return false;
+        }
+        socket.write(encodeReply(REPLY.succeeded));
+        return true;
+      },
+      deps,
+    );
+  };
+
+  return {
+    start() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.listenAddress, () => {
+          server.off('error', reject);
+          resolve(server.address() as net.AddressInfo);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      });
+    },
+  };
+}

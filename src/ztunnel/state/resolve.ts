@@ -1,0 +1,152 @@
+/**
+ * Outbound destination resolution with Istio's rules: a target (hostname or IP, port) from a source workload becomes
+ * an upstream plan — HBONE to the destination's node ztunnel, HBONE to a waypoint, or plaintext.
+ */
+import { hboneServerName, PORTS, ILLEGAL_DESTINATION_PORTS } from '../../shared/constants.js';
+import { isIP } from 'node:net';
+import type { StateStore } from './store.js';
+import type { GatewayTarget, ZService, ZWorkload } from './types.js';
+import { formatHostPort, normalizeIp } from './ip.js';
+
+export type OutboundTarget = { readonly kind: 'ip'; readonly ip: string; readonly port: number } | { readonly kind: 'hostname'; readonly hostname: string; readonly port: number };
+
+export interface HbonePlan {
+  readonly kind: 'hbone';
+  /** TCP destination: node ztunnel or waypoint, port 15008. */
+  readonly dialIp: string;
+  readonly dialPort: number;
+  readonly serverName: string;
+  readonly authority: string;
+  readonly expectedIdentities: readonly string[];
+  readonly viaWaypoint: boolean;
+  readonly service?: ZService;
+  /** Destination workload (undefined when going to a waypoint for a service). */
+  readonly workload?: ZWorkload;
+}
+
+export interface PlaintextPlan {
+  readonly kind: 'plaintext';
+  readonly dialIp: string;
+  readonly dialPort: number;
+  readonly service?: ZService;
+  readonly workload?: ZWorkload;
+}
+
+/** SOCKS5 reply codes an error maps to (RFC 1928 §6). */
+export type ResolveError = { readonly kind: 'error'; readonly reason: string; readonly reply: 0x01 | 0x02 | 0x03 | 0x04 };
+
+export type UpstreamPlan = HbonePlan | PlaintextPlan | ResolveError;
+
+export interface ResolveOptions {
+  readonly domainSuffix: string;
+  /** Picks one endpoint among candidates; default random. */
+  readonly pick?: (candidates: readonly ZWorkload[]) => ZWorkload | undefined;
+}
+
+export function resolveOutbound(state: StateStore, source: ZWorkload, target: OutboundTarget, opts: ResolveOptions): UpstreamPlan {
+  if (ILLEGAL_DESTINATION_PORTS.has(target.port)) return { kind: 'error', reason: `port ${target.port} is reserved for the proxy`, reply: 0x02 };
+  let service: ZService | undefined;
+  if (target.kind === 'hostname') {
+    service = lookupHostname(state, target.hostname, source.namespace, opts.domainSuffix);
+    if (!service) return { kind: 'error', reason: `no service named ${target.hostname}`, reply: 0x04 };
+  } else {
+    service = state.serviceByVip(target.ip);
+  }
+  if (service) return resolveService(state, source, service, target.port, opts);
+  const ip = normalizeIp(target.kind === 'ip' ? target.ip : '');
+  const workload = state.workloadByIp(ip);
+  if (!workload) return { kind: 'plaintext', dialIp: ip, dialPort: target.port }; // not in the mesh: passthrough
+  if (workload.waypoint && workload.uid !== source.uid) {
+    return viaWaypoint(state, workload.waypoint, formatHostPort(ip, target.port), undefined, workload);
+  }
+  return toWorkload(state, workload, ip, target.port, undefined);
+}
+
+function lookupHostname(state: StateStore, name: string, callerNamespace: string, domainSuffix: string): ZService | undefined {
+  const host = name.toLowerCase().replace(/\.$/, '');
+  const parts = host.split('.');
+  const candidates = parts.length === 1 ? [`${host}.${callerNamespace}.svc.${domainSuffix}`] : parts.length === 2 ? [`${host}.svc.${domainSuffix}`] : [];
+  for (const c of [host, ...candidates]) {
+    const s = state.serviceByHostname(c);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+function resolveService(state: StateStore, source: ZWorkload, service: ZService, port: number, opts: ResolveOptions): UpstreamPlan {
+  const vip = service.vips[0];
+  if (service.waypoint && vip && !isWaypointOf(state, source, service.waypoint)) {
+    return viaWaypoint(state, service.waypoint, formatHostPort(vip, port), service, undefined);
+  }
+  const candidates = state.endpointsOf(service.key).filter((w) => w.healthy && w.addresses.length > 0 && targetPort(w, service, port) !== undefined);
+  const pick = opts.pick ?? ((c: readonly ZWorkload[]) => c[Math.floor(Math.random() * c.length)]);
+  const chosen = pick(candidates);
+  if (!chosen) return { kind: 'error', reason: `service ${service.key} has no healthy endpoint for port ${port}`, reply: 0x04 };
+  return toWorkload(state, chosen, chosen.addresses[0]!, targetPort(chosen, service, port)!, service);
+}
+
+/** Service port → the endpoint's target port (the workload's own mapping first, then the service's). */
+function targetPort(w: ZWorkload, service: ZService, port: number): number | undefined {
+  const own = w.services[service.key]?.find((p) => p.servicePort === port);
+  const svc = service.ports.find((p) => p.servicePort === port);
+  const mapping = own ?? svc;
+  if (!mapping) return service.ports.length === 0 ? port : undefined;
+  return mapping.targetPort || port;
+}
+
+function toWorkload(state: StateStore, w: ZWorkload, ip: string, port: number, service: ZService | undefined): UpstreamPlan {
+  if (w.tunnel !== 'HBONE') return { kind: 'plaintext', dialIp: ip, dialPort: port, workload: w, ...(service ? { service } : {}) };
+  const dialIp = state.nodeAddressOf(w) ?? ip; // Istio dials <podIP>:15008 when there is no node-address mapping
+  const expected = [w.identity, ...(service?.subjectAltNames ?? [])];
+  return {
+    kind: 'hbone',
+    dialIp,
+    dialPort: PORTS.hbone,
+    serverName: hboneServerName(ip),
+    authority: formatHostPort(ip, port),
+    expectedIdentities: [...new Set(expected)],
+    viaWaypoint: false,
+    workload: w,
+    ...(service ? { service } : {}),
+  };
+}
+
+function viaWaypoint(state: StateStore, gw: GatewayTarget, authority: string, service: ZService | undefined, workload: ZWorkload | undefined): UpstreamPlan {
+  const wp = waypointEndpoint(state, gw);
+  if (!wp) return { kind: 'error', reason: `waypoint ${describeGateway(gw)} has no address`, reply: 0x04 };
+  return {
+    kind: 'hbone',
+    dialIp: wp.ip,
+    dialPort: gw.hbonePort,
+    serverName: hboneServerName(wp.ip),
+    authority,
+    expectedIdentities: wp.identities,
+    viaWaypoint: true,
+    ...(service ? { service } : {}),
+    ...(workload ? { workload } : {}),
+  };
+}
+
+/** The waypoint's IP and acceptable identities (its workloads' identities). */
+function waypointEndpoint(state: StateStore, gw: GatewayTarget): { ip: string; identities: string[] } | undefined {
+  if (gw.kind === 'address') {
+    const svc = state.serviceByVip(gw.ip);
+    const workloads = svc ? state.endpointsOf(svc.key) : [state.workloadByIp(gw.ip)].filter((w): w is ZWorkload => w !== undefined);
+    return { ip: gw.ip, identities: [...new Set(workloads.map((w) => w.identity))] };
+  }
+  const svc = state.serviceByHostname(gw.hostname);
+  const endpoints = svc ? state.endpointsOf(svc.key) : [];
+  const ip = svc?.vips[0] ?? endpoints[0]?.addresses[0];
+  if (!ip || isIP(ip) === 0) return undefined;
+  return { ip, identities: [...new Set(endpoints.map((w) => w.identity))] };
+}
+
+function isWaypointOf(state: StateStore, source: ZWorkload, gw: GatewayTarget): boolean {
+  if (gw.kind === 'address') return source.addresses.includes(gw.ip) || state.serviceByVip(gw.ip)?.key !== undefined && state.endpointsOf(state.serviceByVip(gw.ip)!.key).some((w) => w.uid === source.uid);
+  const svc = state.serviceByHostname(gw.hostname);
+  return svc !== undefined && state.endpointsOf(svc.key).some((w) => w.uid === source.uid);
+}
+
+function describeGateway(gw: GatewayTarget): string {
+  return gw.kind === 'address' ? gw.ip : `${gw.namespace}/${gw.hostname}`;
+}

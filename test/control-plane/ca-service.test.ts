@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
+import { Registry } from 'prom-client';
 import { loadOrCreateCa } from '../../src/control-plane/ca/certificate-authority.js';
+import { createCaMetrics } from '../../src/control-plane/ca/metrics.js';
 import { createTokenStore } from '../../src/control-plane/auth/token-store.js';
 import { localDebugAuthenticator } from '../../src/control-plane/auth/caller.js';
 import { createCaClient } from '../../src/shared/crypto/ca-client.js';
@@ -150,4 +152,22 @@ test('local-debug callers may obtain any identity in the trust domain, not outsi
   await assert.rejects(rawCall(server.address, roots, new grpc.Metadata(), { csr: foreign }), (err: grpc.ServiceError) =>
     err.code === grpc.status.INVALID_ARGUMENT && /outside trust domain/.test(err.details),
   );
+});
+
+test('Prometheus metrics use istiod names and count denials by reason', async (t) => {
+  const dir = tempDir(t);
+  const ca = await loadOrCreateCa({ stateDir: dir, trustDomain: 'cluster.local' });
+  const tokens = createTokenStore({ stateDir: dir });
+  const registry = new Registry();
+  const server = await startCaServer(ca, tokens.authenticate, snapshot, createCaMetrics(registry));
+  t.after(() => server.close());
+  const roots = ca.rootsPem.join('');
+  const csr = await createCsr(await generateKeyPair(), ALICE);
+  await rawCall(server.address, roots, bearer(await tokens.ensureNodeToken('node-a')), { csr });
+  await assert.rejects(rawCall(server.address, roots, new grpc.Metadata(), { csr }));
+  const text = await registry.metrics();
+  assert.match(text, /^citadel_server_csr_count 2$/m);
+  assert.match(text, /^citadel_server_success_cert_issuance_count 1$/m);
+  assert.match(text, /^citadel_server_authentication_failure_count 1$/m);
+  assert.match(text, /^ambit_ca_certificates_denied_total\{reason="unauthenticated"\} 1$/m);
 });

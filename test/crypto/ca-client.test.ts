@@ -32,7 +32,7 @@ test('serving certificate: IP/DNS SANs from the mesh CA, rotated without restart
   const roots = ca.rootsPem.join('');
   const info = parseCertificate(server.creds.current().cert);
   assert.deepEqual(info.ipSans, [TEST_IP]);
-  assert.deepEqual(info.dnsSans, ['istiod', 'ambit-controlplane', 'localhost']);
+  assert.deepEqual(info.dnsSans, ['istiod', 'istiod.istio-system.svc', 'ambit-controlplane', 'localhost']);
   const before = await servedSerial(port, roots);
   assert.equal(before.replace(/^0+/, ''), info.serialHex.replace(/^0+/, ''), 'the served certificate is the current one');
   await server.creds.rotate();

@@ -9,3 +9,4 @@ export { authorizeIdentity } from './authorize.js';
 export type { CertificateDecision } from './authorize.js';
 export { createRotatingServerCredentials, issueServingTls, SERVING_DNS_NAMES } from './serving-cert.js';
 export type { RotatingServerCredentials, ServingCertOptions, ServingTls } from './serving-cert.js';
+export { createCaMetrics } from './metrics.js';

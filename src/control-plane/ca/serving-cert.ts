@@ -14,8 +14,11 @@ type CertificateProvider = grpc.experimental.CertificateProvider;
 type IdentityListener = grpc.experimental.IdentityCertificateUpdateListener;
 type CaListener = grpc.experimental.CaCertificateUpdateListener;
 
-/** DNS names in every serving certificate. */
-export const SERVING_DNS_NAMES: readonly string[] = ['istiod', 'ambit-controlplane', 'localhost'];
+/**
+ * DNS names in every serving certificate. `istiod.istio-system.svc` is the default `CA_ADDRESS`/`XDS_ADDRESS` host
+ * of Istio's ztunnel, so an unmodified Istio client can verify us.
+ */
+export const SERVING_DNS_NAMES: readonly string[] = ['istiod', 'istiod.istio-system.svc', 'ambit-controlplane', 'localhost'];
 
 export interface ServingTls {
   /** PEM private key. */

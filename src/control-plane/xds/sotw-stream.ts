@@ -77,10 +77,10 @@ export function createSotwStream(
         if (!nonces.issued(nonce)) {
           return failStream(call, ctx.logger, grpc.status.INVALID_ARGUMENT, `response_nonce ${JSON.stringify(nonce)} was never sent on this stream (type_url ${typeUrl})`);
         }
-        // Stale: a newer response is in flight; the client will answer that one.
-        if (state.status.kind === 'awaiting-request' || state.status.nonce !== nonce) return;
+        const latest = state.status.kind !== 'awaiting-request' && state.status.nonce === nonce;
         recordReply(ctx, state, nonce, req.error_detail);
-        if (req.error_detail || sameNames(state, names)) return;
+        // Stale: a newer response is in flight; the client will answer that one, so its names are not acted on.
+        if (!latest || req.error_detail || sameNames(state, names)) return;
       }
       const first = state.status.kind === 'awaiting-request';
       state.wildcard = names.length === 0 || names.includes('*');

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TYPE_URLS } from '../../src/shared/constants.js';
+import { createDeltaClient, type DeltaResource } from '../../src/shared/xds/delta-client.js';
+import { decodeAddress } from '../../src/shared/xds/wds-codec.js';
+import { silentLogger } from '../../src/shared/telemetry/logger.js';
+import { startHarness } from './harness.js';
+import { evolve, mesh, pod, policy } from './mesh-factory.js';
+
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('delta client: applies state, NACKs on handler errors, reconnects with held versions', async (t) => {
+  const a = pod('a', '10.1.0.1');
+  const b = pod('b', '10.1.0.2');
+  const m1 = mesh(1, { workloads: [a, b], policies: [policy('istio-system', 'strict', { action: 'DENY', rules: [{}] })] });
+  let h = await startHarness();
+  const port = h.port;
+  h.xds.update(m1);
+  const state = new Map<string, Map<string, DeltaResource>>();
+  const connections: boolean[] = [];
+  const batches: { typeUrl: string; added: string[]; removed: string[] }[] = [];
+  let rejectNext = false;
+  const client = createDeltaClient({
+    address: h.address,
+    node: { id: 'ztunnel~127.0.42.11~z.istio-system~istio-system.svc.cluster.local', metadata: { NODE_NAME: 'node-a' } },
+    typeUrls: [TYPE_URLS.address, TYPE_URLS.authorization],
+    onResources(typeUrl, added, removed) {
+      batches.push({ typeUrl, added: added.map((r) => r.name), removed });
+      if (rejectNext) {
+        rejectNext = false;
+        return ['workload x: bad'];
+      }
+      const m = state.get(typeUrl) ?? new Map<string, DeltaResource>();
+      state.set(typeUrl, m);
+      for (const r of added) m.set(r.name, r);
+      for (const n of removed) m.delete(n);
+      return [];
+    },
+    onConnectionChange: (c) => connections.push(c),
+    logger: silentLogger,
+    backoffMs: 50,
+  });
+  t.after(async () => {
+    client.close();
+    await h.close();
+  });
+  client.start();
+  await until(() => state.get(TYPE_URLS.address)?.size === 2 && state.get(TYPE_URLS.authorization)?.size === 1);
+  assert.equal((decodeAddress(state.get(TYPE_URLS.address)!.get(a.uid)!.resource).workload as any).name, 'a');
+  assert.deepEqual(connections, [true]);
+  await until(() => (h.xds.debug() as any).clients[0]?.types.every((x: any) => x.state === 'acked'));
+  const dbg = (h.xds.debug() as any).clients[0];
+  assert.equal(dbg.caller.node, 'node-a');
+
+  rejectNext = true;
+  h.xds.update(evolve(m1, { workloads: [pod('c', '10.1.0.3')] }));
+  await until(() => (h.xds.debug() as any).clients[0]?.types.some((x: any) => x.state === 'nacked'));
+  assert.equal((h.xds.debug() as any).clients[0].types.find((x: any) => x.lastNack).lastNack.message, 'workload x: bad');
+
+  // Restart the server on the same port with a changed mesh: the client reconnects and, since it sent its versions,
+  // receives only c (the NACKed resource it does not hold), a's change and b's removal.
+  await h.close();
+  await until(() => connections.at(-1) === false);
+  h = await startHarness({ port });
+  h.xds.update(evolve(m1, { workloads: [{ ...a, healthy: false }, pod('c', '10.1.0.3')], remove: [b.uid] }));
+  batches.length = 0;
+  await until(() => connections.at(-1) === true && batches.some((x) => x.typeUrl === TYPE_URLS.address));
+  const addrBatch = batches.find((x) => x.typeUrl === TYPE_URLS.address)!;
+  assert.deepEqual(addrBatch.added.sort(), [a.uid, 'Kubernetes//Pod/default/c'].sort());
+  assert.deepEqual(addrBatch.removed, [b.uid]);
+  assert.deepEqual([...state.get(TYPE_URLS.address)!.keys()].sort(), [a.uid, 'Kubernetes//Pod/default/c'].sort());
+  await until(() => batches.some((x) => x.typeUrl === TYPE_URLS.authorization));
+  assert.deepEqual(batches.find((x) => x.typeUrl === TYPE_URLS.authorization)!.added, [], 'unchanged policy not re-sent');
+});

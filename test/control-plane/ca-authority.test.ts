@@ -99,3 +99,15 @@ test('signCsr: bad signature and foreign trust domain are error values with code
   const leaf = parseCertificate((await ca.signCsr(csr, ID, 365 * 86400))[0]!);
   assert.equal(leaf.notAfter.getTime(), now.getTime() + 7200_000);
 });
+
+test('plugged-in cacerts where the RSA root signs directly: chain is [leaf, root]', async (t) => {
+  const dir = tempDir(t);
+  const cacerts = makeCacerts(dir);
+  copyFileSync(join(cacerts, 'root-cert.pem'), join(cacerts, 'ca-cert.pem'));
+  copyFileSync(join(cacerts, 'root-key.pem'), join(cacerts, 'ca-key.pem'));
+  rmSync(join(cacerts, 'cert-chain.pem'));
+  const ca = await loadOrCreateCa({ stateDir: dir, trustDomain: 'cluster.local', pluggedCertsDir: cacerts });
+  const chain = await ca.signCsr(await createCsr(await generateKeyPair(), ID), ID);
+  assert.equal(chain.length, 2);
+  assert.match(opensslVerify(dir, chain[0]!, chain[1]!), /OK/);
+});

@@ -100,16 +100,20 @@ function readServicePort(p: Problems, item: unknown, path: string): ServicePort 
 /** Service: ports (targetPort defaults to port; names required and unique when more than one), selector, clusterIPs. */
 export function validateServiceSpec(p: Problems, raw: RawObject): ServiceSpec {
   const spec = readObject(p, raw.spec, 'spec', true) ?? {};
-  const ports = readList(p, spec.ports, 'spec.ports', (item, path) => readServicePort(p, item, path));
-  if (ports.length > 1) {
+  const read = readList(p, spec.ports, 'spec.ports', (item, path) => {
+    const sp = readServicePort(p, item, path);
+    return sp && { sp, path };
+  });
+  if (read.length > 1) {
     const seen = new Set<string>();
-    ports.forEach((sp, i) => {
-      if (!sp.name) p.push({ field: `spec.ports[${i}].name`, message: 'required when a Service has more than one port' });
-      else if (seen.has(sp.name)) p.push({ field: `spec.ports[${i}].name`, message: `duplicate port name "${sp.name}"` });
+    for (const { sp, path } of read) {
+      if (!sp.name) p.push({ field: `${path}.name`, message: 'required when a Service has more than one port' });
+      else if (seen.has(sp.name)) p.push({ field: `${path}.name`, message: `duplicate port name "${sp.name}"` });
       else seen.add(sp.name);
-      checkDnsName(p, sp.name ?? '', `spec.ports[${i}].name`);
-    });
+      checkDnsName(p, sp.name ?? '', `${path}.name`);
+    }
   }
+  const ports = read.map((r) => r.sp);
   const clusterIPs: string[] = [];
   const single = optString(p, spec.clusterIP, 'spec.clusterIP');
   if (single && single !== 'None') {

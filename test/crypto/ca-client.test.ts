@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { loadOrCreateCa, type CertificateAuthority } from '../../src/control-plane/ca/certificate-authority.js';
-import { createRotatingServerCredentials } from '../../src/control-plane/ca/serving-cert.js';
+import { createRotatingServerCredentials, issueServingTls } from '../../src/control-plane/ca/serving-cert.js';
 import { localDebugAuthenticator } from '../../src/control-plane/auth/caller.js';
 import { createCaClient, createCsr, generateKeyPair, loadCaService, parseCertificate } from '../../src/shared/crypto/index.js';
 import { silentLogger } from '../../src/shared/telemetry/logger.js';
@@ -84,4 +84,13 @@ test('the client refuses a server whose certificate is not from the given roots'
   await assert.rejects(client.createCertificate(await createCsr(await generateKeyPair(), ALICE)), (err: grpc.ServiceError) =>
     err.code === grpc.status.UNAVAILABLE,
   );
+});
+
+test('a wildcard bind address puts every local address of that family in the serving certificate', async (t) => {
+  const ca = await loadOrCreateCa({ stateDir: tempDir(t), trustDomain: 'cluster.local' });
+  const tls = await issueServingTls(ca, { bindAddresses: ['0.0.0.0', '127.0.41.9'] });
+  const ips = parseCertificate(tls.cert).ipSans;
+  assert.ok(ips.includes('127.0.0.1'), ips.join(','));
+  assert.ok(ips.includes('127.0.41.9'));
+  assert.ok(ips.every((ip) => !ip.includes(':')), 'IPv4 wildcard adds no IPv6 addresses');
 });

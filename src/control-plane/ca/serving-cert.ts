@@ -5,6 +5,7 @@
  * existing connections keep their session and new ones see the new certificate.
  */
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { parseCertificate } from '../../shared/crypto/certificate.js';
@@ -31,16 +32,26 @@ export interface ServingTls {
 }
 
 export interface ServingCertOptions {
-  /** Addresses the server binds; IPs become IP SANs (wildcards 0.0.0.0/:: add nothing). */
+  /** Addresses the server binds; each becomes an IP SAN (a wildcard 0.0.0.0/:: adds every local address of its family). */
   readonly bindAddresses: readonly string[];
   readonly extraDnsNames?: readonly string[];
   /** Default 24 h. */
   readonly ttlSeconds?: number;
 }
 
+/** IP SANs for one bind address: itself, or every local interface address of that family for a wildcard. */
+function sanAddressesFor(bind: string): string[] {
+  if (bind !== '0.0.0.0' && bind !== '::') return isIP(bind) === 0 ? [] : [bind];
+  const family = bind === '::' ? 'IPv6' : 'IPv4';
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined && i.family === family && !i.address.startsWith('fe80:'))
+    .map((i) => i!.address);
+}
+
 /** Issues a serving certificate for the control plane. */
 export async function issueServingTls(ca: CertificateAuthority, opts: ServingCertOptions): Promise<ServingTls> {
-  const ips = [...new Set(opts.bindAddresses.filter((a) => isIP(a) !== 0 && a !== '0.0.0.0' && a !== '::'))];
+  const ips = [...new Set(opts.bindAddresses.flatMap(sanAddressesFor))];
   const dnsNames = [...new Set([...SERVING_DNS_NAMES, ...(opts.extraDnsNames ?? [])])];
   const issued = await ca.issueKeyAndCert({ dnsNames, ipAddresses: ips, ttlSeconds: opts.ttlSeconds ?? 86_400 });
   return {

@@ -45,6 +45,11 @@ export function convertMessage(type: protobuf.Type, value: unknown, path: string
   return out;
 }
 
+/** Whether the root's google.protobuf.Value uses protobufjs' built-in camelCase field names. */
+function camelStruct(root: protobuf.Root): boolean {
+  return root.lookupType('google.protobuf.Value').fields['stringValue'] !== undefined;
+}
+
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
@@ -59,9 +64,9 @@ function convertWellKnown(type: protobuf.Type, value: unknown, path: string, ctx
   }
   if (name === '.google.protobuf.Struct') {
     if (!isObject(value)) ctx.problems.push(`${path}: expected a JSON object (Struct)`);
-    return { handled: true, value: isObject(value) ? toProtoStruct(value) : undefined };
+    return { handled: true, value: isObject(value) ? toProtoStruct(value, camelStruct(ctx.root)) : undefined };
   }
-  if (name === '.google.protobuf.Value') return { handled: true, value: toProtoValue(value) };
+  if (name === '.google.protobuf.Value') return { handled: true, value: toProtoValue(value, camelStruct(ctx.root)) };
   const wk = wrapperKind(name);
   if (wk && !isObject(value)) {
     if (typeof value !== wk) ctx.problems.push(`${path}: expected a ${wk}`);

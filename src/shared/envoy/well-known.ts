@@ -44,19 +44,23 @@ export function msToDuration(ms: number): string {
   return rest === 0 ? `${s}s` : `${s}.${String(Math.round(rest * 1e6)).padStart(9, '0')}s`;
 }
 
-/** Plain JSON value → google.protobuf.Value object form. */
-export function toProtoValue(v: unknown): Record<string, unknown> {
-  if (v === null || v === undefined) return { null_value: 'NULL_VALUE' };
-  if (typeof v === 'number') return { number_value: v };
-  if (typeof v === 'string') return { string_value: v };
-  if (typeof v === 'boolean') return { bool_value: v };
-  if (Array.isArray(v)) return { list_value: { values: v.map(toProtoValue) } };
-  return { struct_value: toProtoStruct(v as Record<string, unknown>) };
+/**
+ * Plain JSON value → google.protobuf.Value object form. protobufjs serves google/protobuf/struct.proto from its
+ * built-in (camelCase) definitions even in a keepCase root, so the field names are taken from the loaded type.
+ */
+export function toProtoValue(v: unknown, camel: boolean): Record<string, unknown> {
+  const k = (snake: string): string => (camel ? snake.replace(/_(.)/g, (_m, c: string) => c.toUpperCase()) : snake);
+  if (v === null || v === undefined) return { [k('null_value')]: 'NULL_VALUE' };
+  if (typeof v === 'number') return { [k('number_value')]: v };
+  if (typeof v === 'string') return { [k('string_value')]: v };
+  if (typeof v === 'boolean') return { [k('bool_value')]: v };
+  if (Array.isArray(v)) return { [k('list_value')]: { values: v.map((x) => toProtoValue(x, camel)) } };
+  return { [k('struct_value')]: toProtoStruct(v as Record<string, unknown>, camel) };
 }
 
-/** Plain JSON object → google.protobuf.Struct object form. */
-export function toProtoStruct(o: Record<string, unknown>): Record<string, unknown> {
+/** Plain JSON object → google.protobuf.Struct object form (see toProtoValue for `camel`). */
+export function toProtoStruct(o: Record<string, unknown>, camel: boolean): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) fields[k] = toProtoValue(v);
+  for (const [key, v] of Object.entries(o)) fields[key] = toProtoValue(v, camel);
   return { fields };
 }

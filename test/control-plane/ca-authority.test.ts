@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadOrCreateCa } from '../../src/control-plane/ca/certificate-authority.js';
 import { CaError } from '../../src/control-plane/ca/ca-error.js';
 import { createCsr, generateKeyPair, parseCertificate, splitPemBundle } from '../../src/shared/crypto/index.js';
-import { opensslVerify, tempDir } from '../crypto/ca-fixtures.js';
+import { opensslVerify, tamperCsr, tempDir } from '../crypto/ca-fixtures.js';
 
 const ID = 'spiffe://cluster.local/ns/default/sa/web';
 
@@ -92,8 +92,10 @@ test('signCsr: bad signature and foreign trust domain are error values with code
   const now = new Date('2030-01-01T00:00:00Z');
   const ca = await loadOrCreateCa({ stateDir: dir, trustDomain: 'cluster.local', maxTtlSeconds: 7200, now: () => now });
   const csr = await createCsr(await generateKeyPair(), ID);
-  const tampered = csr.replace(/([A-Za-z0-9+/])([A-Za-z0-9+/]{8}\n-----END)/, (_m, c: string, rest: string) => (c === 'A' ? 'B' : 'A') + rest);
-  await assert.rejects(ca.signCsr(tampered, ID), (err: CaError) => err instanceof CaError && err.code === 'invalid-csr');
+  const tampered = tamperCsr(csr);
+  await assert.rejects(ca.signCsr(tampered, ID), (err: CaError) =>
+    err instanceof CaError && err.code === 'invalid-csr' && /signature does not match/.test(err.message),
+  );
   await assert.rejects(ca.signCsr(csr, 'spiffe://other.domain/ns/a/sa/b'), (err: CaError) => err.code === 'invalid-identity');
   await assert.rejects(ca.signCsr(csr, 'https://cluster.local/ns/a/sa/b'), (err: CaError) => err.code === 'invalid-identity');
   const leaf = parseCertificate((await ca.signCsr(csr, ID, 365 * 86400))[0]!);

@@ -9,7 +9,7 @@ import { localDebugAuthenticator } from '../../src/control-plane/auth/caller.js'
 import { createCaClient } from '../../src/shared/crypto/ca-client.js';
 import { loadCaService, stringStruct, type IstioCertificateResponse } from '../../src/shared/crypto/ca-proto.js';
 import { createCsr, generateKeyPair, parseCertificate } from '../../src/shared/crypto/index.js';
-import { bearer, countingMetrics, mesh, opensslText, opensslVerify, startCaServer, tempDir, waypoint, workload } from '../crypto/ca-fixtures.js';
+import { bearer, tamperCsr, countingMetrics, mesh, opensslText, opensslVerify, startCaServer, tempDir, waypoint, workload } from '../crypto/ca-fixtures.js';
 
 const ALICE = 'spiffe://cluster.local/ns/shop/sa/alice';
 const BOB = 'spiffe://cluster.local/ns/shop/sa/bob';
@@ -124,13 +124,11 @@ test('a waypoint may obtain only its own identity', async (t) => {
 test('a CSR with a bad signature is rejected with INVALID_ARGUMENT', async (t) => {
   const { server, roots, tokens, metrics } = await setup(t);
   const good = await createCsr(await generateKeyPair(), ALICE);
-  const der = Buffer.from(good.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  der[der.length - 5] = der[der.length - 5]! ^ 0xff; // inside the ECDSA signature
-  const bad = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+  const bad = tamperCsr(good);
   const token = await tokens.ensureNodeToken('node-a');
   await assert.rejects(rawCall(server.address, roots, bearer(token), { csr: bad, metadata: withIdentity(ALICE) }), (err: grpc.ServiceError) => {
     assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
-    assert.match(err.details, /CSR/);
+    assert.match(err.details, /CSR signature does not match/);
     return true;
   });
   await assert.rejects(rawCall(server.address, roots, bearer(token), { csr: 'not a csr' }), (err: grpc.ServiceError) =>

@@ -143,3 +143,10 @@ export function bearer(token: string): grpc.Metadata {
   md.set('authorization', `Bearer ${token}`);
   return md;
 }
+
+/** The CSR with one byte of its signature (near the end of the DER) flipped. */
+export function tamperCsr(pem: string): string {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  der[der.length - 5] = der[der.length - 5]! ^ 0xff;
+  return `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+}

@@ -54,6 +54,13 @@ export function translateWaypoint(mesh: MeshSnapshot, waypoint: MeshWaypoint): W
     }
     if (p.protocol === 'tcp' || p.protocol === 'unknown') addVip('tcp', p.service, p.port);
   }
+  // Every HTTP-capable service port gets a cluster, referenced or not: an HTTPRoute edit then only changes RDS, and
+  // no request races a cluster removal (SotW pushes CDS and RDS separately).
+  for (const service of [...mesh.services.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    for (const port of service.ports) {
+      if (port.protocol === 'TCP' && portProtocol(port) !== 'tcp') addVip('http', service, port);
+    }
+  }
   const listeners = [
     connectTerminateListener(waypoint.address, td),
     mainInternalListener(view.ports, { extAuthz: (p) => governedByL7Policy(mesh, waypoint, p), extProc: (p) => hasStickyRoute(mesh, p) }),

@@ -6,6 +6,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import type { Logger } from '../../shared/telemetry/logger.js';
+import { BRAIN_TYPE_URLS } from '../../shared/authz/wire.js';
 import { createAccessLogHandler } from './access-log-service.js';
 import { createCheckHandler, type CheckHandler } from './authz-service.js';
 import { createProcessHandler } from './ext-proc-service.js';
@@ -72,7 +73,6 @@ export function createBrain(config: BrainConfig, deps: BrainDeps): Brain {
   const jwks = createJwksCache({ logger, ...(deps.fetchText ? { fetchText: deps.fetchText } : {}) });
   let synced = deps.policySource === undefined;
   const onState = (s: PolicyState): void => {
-    synced = true;
     for (const p of s.problems) logger.warn('policy rule not enforceable; made fail-closed', { problem: p });
     void jwks.prefetch(s.allJwtRules());
     logger.info('policies updated', { version: s.version, policies: s.engine.policyCount });
@@ -115,7 +115,14 @@ export function createBrain(config: BrainConfig, deps: BrainDeps): Brain {
       ports.grpc = await grpcServer.listen(config.grpcTarget);
       ports.metrics = await http.listen(config.httpHost, config.metricsPort ?? 15020);
       ports.readiness = await http.listen(config.httpHost, config.readinessPort ?? 15021);
-      deps.policySource?.start({ typeUrls: store.typeUrls, apply: store.apply, workloads });
+      // Ready once the policy type was answered (the server answers a first subscription even when empty): until
+      // then an empty set would allow everything, so Check denies.
+      const apply: PolicySink['apply'] = (typeUrl, added, removed) => {
+        const errors = store.apply(typeUrl, added, removed);
+        if (errors.length === 0 && typeUrl === BRAIN_TYPE_URLS.authorizationPolicy) synced = true;
+        return errors;
+      };
+      deps.policySource?.start({ typeUrls: store.typeUrls, apply, workloads });
       logger.info('brain listening', { grpc: config.grpcTarget, ports });
     },
     async close() {

@@ -29,7 +29,8 @@ const HELP = `Usage: ambit controlplane --config-dir DIR --state-dir DIR [option
   --admin-port N         admin HTTP port (default ${PORTS.controlPlaneAdmin})
   --grpc-listen HOST     TLS gRPC host, CA + xDS (default 127.0.0.1)
   --grpc-port N          TLS gRPC port (default ${PORTS.xdsTls})
-  --plaintext-port N     loopback plaintext xDS port, 0 = pick, -1 = off (default ${PORTS.xdsPlaintext})
+  --plaintext-port N     loopback (127.0.0.1) plaintext xDS port, 0 = pick (default ${PORTS.xdsPlaintext})
+  --no-plaintext         do not serve plaintext xDS
   --debounce-ms N        config watch quiet period (default 100)
   --log-level LEVEL      debug|info|warn|error (default info)`;
 
@@ -136,7 +137,7 @@ function parseOptions(args: readonly string[]): { opts: ControlPlaneProcessOptio
       'config-dir': { type: 'string' }, 'state-dir': { type: 'string' }, 'trust-domain': { type: 'string' },
       'root-namespace': { type: 'string' }, 'cluster-id': { type: 'string' }, listen: { type: 'string' },
       'admin-port': { type: 'string' }, 'grpc-listen': { type: 'string' }, 'grpc-port': { type: 'string' },
-      'plaintext-port': { type: 'string' }, 'debounce-ms': { type: 'string' }, 'log-level': { type: 'string' },
+      'plaintext-port': { type: 'string' }, 'no-plaintext': { type: 'boolean' }, 'debounce-ms': { type: 'string' }, 'log-level': { type: 'string' },
     },
     HELP,
   );
@@ -157,7 +158,7 @@ function parseOptions(args: readonly string[]): { opts: ControlPlaneProcessOptio
       clusterId: str(values, 'cluster-id', DEFAULT_CLUSTER_ID),
       admin: { host: str(values, 'listen', '127.0.0.1'), port: num(values, 'admin-port', PORTS.controlPlaneAdmin) },
       grpcTls: { host: str(values, 'grpc-listen', '127.0.0.1'), port: num(values, 'grpc-port', PORTS.xdsTls) },
-      ...(plaintextPort >= 0 ? { plaintextPort } : {}),
+      ...(values['no-plaintext'] === true ? {} : { plaintextPort }),
       debounceMs: num(values, 'debounce-ms', 100),
     },
   };

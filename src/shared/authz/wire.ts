@@ -57,8 +57,7 @@ function convertKeys(v: unknown, f: (k: string) => string, dropEmpty: boolean): 
 
 function encode(type: string, obj: Plain): Buffer {
   const T = root().lookupType(`ambit.waypoint.v1.${type}`);
-  const err = T.verify(obj);
-  if (err) throw new Error(`ambit.waypoint.v1.${type}: ${err}`);
+  // fromObject accepts enum names and throws on wrongly typed fields; verify() would demand enum numbers.
   return Buffer.from(T.encode(T.fromObject(obj)).finish());
 }
 

@@ -58,10 +58,11 @@ const FLAG_NAMES: Readonly<Record<string, string>> = {
   overload_manager: 'OM', dns_resolution_failure: 'DF', downstream_remote_reset: 'DR',
 };
 
+/** Set flags in Envoy's (proto field) order, comma-joined; `-` when none. */
 export function responseFlags(flags: Readonly<Record<string, unknown>> | undefined): string {
   if (!flags) return '-';
-  const set = Object.entries(flags).filter(([k, v]) => (v === true || (k === 'unauthorized_details' && v)) && FLAG_NAMES[k]);
-  return set.length === 0 ? '-' : set.map(([k]) => FLAG_NAMES[k]).join(',');
+  const set = Object.keys(FLAG_NAMES).filter((k) => flags[k] === true || (k === 'unauthorized_details' && flags[k]));
+  return set.length === 0 ? '-' : set.map((k) => FLAG_NAMES[k]).join(',');
 }
 
 const ms = (d: Duration | undefined): number | undefined => (d ? (d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : undefined);

@@ -15,6 +15,8 @@ export interface HttpResult {
 export interface HboneClient {
   /** One HTTP/1.1 request through a fresh CONNECT tunnel to `authority`. */
   request(authority: string, req: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<HttpResult>;
+  /** Opens a tunnel, writes `data`, and resolves with the first bytes that come back. */
+  tcpExchange(authority: string, data: string): Promise<string>;
   /** CONNECT status only (the tunnel is closed right away). */
   connectStatus(authority: string): Promise<number>;
   close(): void;
@@ -46,6 +48,18 @@ export function createHboneClient(opts: { address: string; keyPem: string; certC
       const { stream, status } = await open(authority);
       stream.close();
       return status;
+    },
+    async tcpExchange(authority, data) {
+      const { stream, status } = await open(authority);
+      if (status !== 200) throw new Error(`CONNECT ${authority} answered ${status}`);
+      stream.write(data);
+      const reply = await new Promise<string>((resolve, reject) => {
+        stream.once('data', (c: Buffer) => resolve(c.toString('utf8')));
+        stream.once('error', reject);
+        stream.once('close', () => reject(new Error('tunnel closed without data')));
+      });
+      stream.close();
+      return reply;
     },
     async request(authority, req) {
       const { stream, status } = await open(authority);

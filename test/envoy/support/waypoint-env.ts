@@ -38,11 +38,11 @@ function identities(mesh: MeshSnapshot): Map<string, string> {
   return new Map([...mesh.waypoints.values()].map((w) => [w.key, w.identity]));
 }
 
-export async function startWaypointEnv(opts: { envoyPath: string; mesh: MeshSnapshot; waypointKey: string; xdsBind: string; adsApiType?: 'GRPC' | 'DELTA_GRPC'; logger?: Logger; envoyLogLevel?: string }): Promise<WaypointEnv> {
+export async function startWaypointEnv(opts: { envoyPath: string; mesh: MeshSnapshot; waypointKey: string; xdsBind: string; adsApiType?: 'GRPC' | 'DELTA_GRPC'; logger?: Logger; envoyLogLevel?: string; now?: () => number }): Promise<WaypointEnv> {
   const logger = opts.logger ?? silentLogger;
   const dir = await mkdtemp(join(tmpdir(), 'ambit-wp-'));
   const ca = await loadOrCreateCa({ stateDir: dir, trustDomain: 'cluster.local' });
-  const secrets = createWaypointSecretStore({ ca });
+  const secrets = createWaypointSecretStore({ ca, ...(opts.now ? { now: opts.now } : {}) });
   await secrets.sync(identities(opts.mesh));
   const generators = createWaypointGenerators({ secrets });
   const [ns, name] = opts.waypointKey.split('/') as [string, string];

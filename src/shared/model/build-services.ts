@@ -35,14 +35,28 @@ function bindWaypoint(ctx: ServiceContext, labels: Labels, namespace: string, ke
   return { waypoint: waypointRef(wp) };
 }
 
-function portsFor(ports: readonly MeshServicePort[], w: WorkloadDraft): WorkloadPort[] {
-  const out: WorkloadPort[] = [];
-  for (const p of ports) {
-    const target = typeof p.targetPort === 'number' ? p.targetPort : w.namedPorts[p.targetPort];
-    if (target === undefined) continue; // named port the workload does not expose
-    out.push({ servicePort: p.port, targetPort: target, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) });
-  }
-  return out;
+/**
+ * Port mappings per workload, shared between workloads that resolve to the same targets (all of them when target
+ * ports are numeric) to keep allocation low at 10k workloads.
+ */
+function createPortResolver(ports: readonly MeshServicePort[]): (w: WorkloadDraft) => readonly WorkloadPort[] {
+  const shared = new Map<string, readonly WorkloadPort[]>();
+  const numericOnly = ports.every((p) => typeof p.targetPort === 'number');
+  return (w) => {
+    const targets = ports.map((p) => (typeof p.targetPort === 'number' ? p.targetPort : w.namedPorts[p.targetPort]));
+    const cacheKey = numericOnly ? '' : targets.join(',');
+    let out = shared.get(cacheKey);
+    if (!out) {
+      const list: WorkloadPort[] = [];
+      ports.forEach((p, i) => {
+        const target = targets[i];
+        if (target === undefined) return; // named port the workload does not expose
+        list.push(p.appProtocol ? { servicePort: p.port, targetPort: target, appProtocol: p.appProtocol } : { servicePort: p.port, targetPort: target });
+      });
+      shared.set(cacheKey, (out = list));
+    }
+    return out;
+  };
 }
 
 export function kubeService(ctx: ServiceContext, svc: ServiceObject): MeshService {
@@ -52,11 +66,13 @@ export function kubeService(ctx: ServiceContext, svc: ServiceObject): MeshServic
   const ports: MeshServicePort[] = spec.ports.map((p) => (typeof p.targetPort === 'number' ? { ...p, numericTargetPort: p.targetPort } : p));
   const selected = spec.selector && Object.keys(spec.selector).length > 0 ? ctx.index.select(spec.selector, metadata.namespace) : [];
   const endpoints: string[] = [];
-  for (const w of [...selected].sort(byUid)) {
+  const portsFor = createPortResolver(ports);
+  for (const w of selected) {
     if (!w.selectable) continue;
-    w.services[key] = portsFor(ports, w);
+    w.services.push([key, portsFor(w)]);
     endpoints.push(w.uid);
   }
+  endpoints.sort();
   return {
     kind: 'Service',
     name: metadata.name,
@@ -88,11 +104,14 @@ export function serviceEntryServices(ctx: ServiceContext, se: ServiceEntryObject
     const key = `${metadata.namespace}/${host}`;
     for (const w of sorted) {
       // Inline endpoints map ports by port name (`ports: {http: 8080}`), as WorkloadEntry does.
-      w.services[key] = spec.ports.map((p) => ({
-        servicePort: p.number,
-        targetPort: w.namedPorts[p.name] ?? p.targetPort ?? p.number,
-        appProtocol: p.protocol.toLowerCase(),
-      }));
+      w.services.push([
+        key,
+        spec.ports.map((p) => ({
+          servicePort: p.number,
+          targetPort: w.namedPorts[p.name] ?? p.targetPort ?? p.number,
+          appProtocol: p.protocol.toLowerCase(),
+        })),
+      ]);
     }
     return {
       kind: 'ServiceEntry' as const,

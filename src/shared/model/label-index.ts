@@ -24,29 +24,40 @@ export interface LabelIndex<T extends Labelled> {
 
 const ALL = '\u0000all';
 
+type Postings<T> = Map<string, Map<string, T[]>>;
+
+function addPosting<T>(p: Postings<T>, key: string, value: string, item: T): void {
+  let byValue = p.get(key);
+  if (!byValue) p.set(key, (byValue = new Map()));
+  const list = byValue.get(value);
+  if (list) list.push(item);
+  else byValue.set(value, [item]);
+}
+
 export function createLabelIndex<T extends Labelled>(items: readonly T[]): LabelIndex<T> {
   const byNs = new Map<string, T[]>();
-  const postings = new Map<string, Map<string, T[]>>();
-  const push = <K>(m: Map<K, T[]>, k: K, item: T): void => {
-    const list = m.get(k);
-    if (list) list.push(item);
-    else m.set(k, [item]);
-  };
+  const postings = new Map<string, Postings<T>>();
+  const all: Postings<T> = new Map();
+  postings.set(ALL, all);
   for (const item of items) {
-    push(byNs, item.namespace, item);
-    for (const ns of [item.namespace, ALL]) {
-      let m = postings.get(ns);
-      if (!m) postings.set(ns, (m = new Map()));
-      for (const k in item.labels) push(m, `${k}=${item.labels[k]}`, item);
+    let nsList = byNs.get(item.namespace);
+    if (!nsList) byNs.set(item.namespace, (nsList = []));
+    nsList.push(item);
+    let nsPostings = postings.get(item.namespace);
+    if (!nsPostings) postings.set(item.namespace, (nsPostings = new Map()));
+    for (const k in item.labels) {
+      const v = item.labels[k] as string;
+      addPosting(nsPostings, k, v, item);
+      addPosting(all, k, v, item);
     }
   }
   return {
     select(selector, namespace) {
-      const m = postings.get(namespace ?? ALL);
-      if (!m) return [];
+      const p = postings.get(namespace ?? ALL);
+      if (!p) return [];
       let smallest: T[] | undefined;
       for (const k in selector) {
-        const list = m.get(`${k}=${selector[k]}`);
+        const list = p.get(k)?.get(selector[k] as string);
         if (!list) return [];
         if (!smallest || list.length < smallest.length) smallest = list;
       }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMesh, DEFAULT_MESH_OPTIONS, policiesForWorkload } from '../../src/shared/model/build-mesh.js';
-import type { PodObject, ServiceObject } from '../../src/shared/model/objects.js';
+import type { PodObject, ServiceObject, WorkloadEntryObject } from '../../src/shared/model/objects.js';
 import { loadFixture, withObjects } from './fixture.js';
 
 const pod = (ns: string, name: string) => `Kubernetes//Pod/${ns}/${name}`;
@@ -182,4 +182,18 @@ test('terminal pods and pods without an IP are not workloads; not-ready pods are
   assert.equal(mesh.workloads.has(pod('bookinfo', 'details-pending')), false);
   assert.equal(mesh.workloads.get(pod('bookinfo', 'details-slow'))?.healthy, false);
   assert.deepEqual(mesh.services.get(svc('details'))?.endpoints, [pod('bookinfo', 'details-slow')]);
+});
+
+test('WorkloadEntry ports (keyed by service port name) override the Service target port', () => {
+  const base = loadFixture('bookinfo');
+  const vm: WorkloadEntryObject = {
+    kind: 'WorkloadEntry', apiVersion: 'networking.istio.io/v1', origin: { source: 'test' },
+    metadata: { name: 'details-vm', namespace: 'bookinfo', labels: {}, annotations: {} },
+    spec: { address: '127.0.1.31', labels: { app: 'details' }, ports: { http: 19080 }, serviceAccount: 'bookinfo-details', network: '' },
+  };
+  const mesh = buildMesh(withObjects(base, [vm]));
+  const w = mesh.workloads.get('Kubernetes/networking.istio.io/WorkloadEntry/bookinfo/details-vm');
+  assert.deepEqual(w?.services[svc('details')], [{ servicePort: 9080, targetPort: 19080 }]);
+  assert.equal(w?.captured, true, 'namespace is ambient');
+  assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'details-v1'))?.services[svc('details')], [{ servicePort: 9080, targetPort: 9080 }]);
 });

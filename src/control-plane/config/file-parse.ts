@@ -6,7 +6,7 @@
 import { parseAllDocuments } from 'yaml';
 import type { ConfigError, ConfigObject, ObjectKey } from '../../shared/model/objects.js';
 import { objectKey } from '../../shared/model/objects.js';
-import { validateDocument } from '../../shared/model/validate.js';
+import { validateDocument, type ValidationResult } from '../../shared/model/validate.js';
 
 export interface FileResult {
   /** Insertion order = document order. `undefined` = this file defines the key, but its current version is invalid. */
@@ -35,9 +35,16 @@ export function parseConfigFile(source: string, text: string): FileResult {
   const errors: ConfigError[] = [];
   const notices: string[] = [];
   docs.forEach((doc, documentIndex) => {
-    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (raw === null || raw === undefined) return; // empty document, e.g. a trailing `---`
-    const r = validateDocument(raw, { source, documentIndex });
+    let r: ValidationResult;
+    try {
+      const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+      if (raw === null || raw === undefined) return; // empty document, e.g. a trailing `---`
+      r = validateDocument(raw, { source, documentIndex });
+    } catch (err) {
+      // e.g. an alias bomb (too many aliases): reject the document, never the process.
+      errors.push({ source, message: `document ${documentIndex}: ${(err as Error).message}` });
+      return;
+    }
     if (r.outcome === 'ignored') {
       notices.push(r.notice);
       return;

@@ -43,8 +43,15 @@ function createPortResolver(ports: readonly MeshServicePort[]): (w: WorkloadDraf
   const shared = new Map<string, readonly WorkloadPort[]>();
   const numericOnly = ports.every((p) => typeof p.targetPort === 'number');
   return (w) => {
-    const targets = ports.map((p) => (typeof p.targetPort === 'number' ? p.targetPort : w.namedPorts[p.targetPort]));
-    const cacheKey = numericOnly ? '' : targets.join(',');
+    // WorkloadEntry `ports` are keyed by service port name and override the target port (Istio); container ports
+    // only resolve a named targetPort.
+    const entry = w.kind !== 'Pod';
+    const targets = ports.map((p) => {
+      const byName = entry && p.name !== undefined ? w.namedPorts[p.name] : undefined;
+      if (byName !== undefined) return byName;
+      return typeof p.targetPort === 'number' ? p.targetPort : w.namedPorts[p.targetPort];
+    });
+    const cacheKey = numericOnly && !entry ? '' : targets.join(',');
     let out = shared.get(cacheKey);
     if (!out) {
       const list: WorkloadPort[] = [];
@@ -108,7 +115,7 @@ export function serviceEntryServices(ctx: ServiceContext, se: ServiceEntryObject
         key,
         spec.ports.map((p) => ({
           servicePort: p.number,
-          targetPort: w.namedPorts[p.name] ?? p.targetPort ?? p.number,
+          targetPort: (w.kind !== 'Pod' ? w.namedPorts[p.name] : undefined) ?? p.targetPort ?? p.number,
           appProtocol: p.protocol.toLowerCase(),
         })),
       ]);

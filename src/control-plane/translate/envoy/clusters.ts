@@ -70,8 +70,11 @@ export function brainCluster(waypointAddress: string): Json {
   });
 }
 
-/** `inbound-vip|<port>|<http|tcp>|<host>`: EDS; endpoints are connect_originate internal addresses. */
-export function vipCluster(protocol: ChainProtocol, port: number, hostname: string, portProtocol: PortProtocol): Json {
+/**
+ * `inbound-vip|<port>|<http|tcp>|<host>`: EDS. On a waypoint the endpoints are connect_originate internal addresses
+ * (`internal`); for proxyless clients they are pod addresses reached directly (`direct`, no transport socket).
+ */
+export function vipCluster(protocol: ChainProtocol, port: number, hostname: string, portProtocol: PortProtocol, mode: 'internal' | 'direct' = 'internal'): Json {
   const name = vipClusterName(protocol, port, hostname);
   return {
     name,
@@ -79,7 +82,7 @@ export function vipCluster(protocol: ChainProtocol, port: number, hostname: stri
     eds_cluster_config: { service_name: name, eds_config: ADS_CONFIG_SOURCE },
     connect_timeout: '10s',
     lb_policy: 'ROUND_ROBIN',
-    transport_socket: internalUpstream([ORIGINAL_DST_METADATA]),
+    ...(mode === 'internal' ? { transport_socket: internalUpstream([ORIGINAL_DST_METADATA]) } : {}),
     ...(protocol === 'http' && portProtocol === 'http2' ? { typed_extension_protocol_options: http2Options() } : {}),
   };
 }

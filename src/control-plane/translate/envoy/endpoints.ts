@@ -21,14 +21,20 @@ export function targetPortOf(service: MeshService, port: MeshServicePort, worklo
   return typeof port.targetPort === 'number' ? port.targetPort : undefined;
 }
 
-export function loadAssignment(clusterName: string, mesh: MeshSnapshot, service: MeshService, port: MeshServicePort): Json {
+/** `hbone`: internal addresses of connect_originate (waypoint); `direct`: `<podIP>:<targetPort>` socket addresses (proxyless). */
+export function loadAssignment(clusterName: string, mesh: MeshSnapshot, service: MeshService, port: MeshServicePort, mode: 'hbone' | 'direct' = 'hbone'): Json {
   const lbEndpoints: Json[] = [];
   for (const uid of service.endpoints) {
     const w = mesh.workloads.get(uid);
     const ip = w?.addresses[0];
-    if (!w || !ip || !w.healthy || !w.captured || !w.nodeAddress) continue;
+    if (!w || !ip || !w.healthy) continue;
     const target = targetPortOf(service, port, w);
     if (target === undefined) continue;
+    if (mode === 'direct') {
+      lbEndpoints.push({ endpoint: { address: { socket_address: { address: ip, port_value: target } } }, health_status: 'HEALTHY' });
+      continue;
+    }
+    if (!w.captured || !w.nodeAddress) continue;
     const local = hostPort(ip, target);
     lbEndpoints.push({
       endpoint: { address: { envoy_internal_address: { server_listener_name: LISTENER_CONNECT_ORIGINATE, endpoint_id: local } } },
@@ -40,5 +46,6 @@ export function loadAssignment(clusterName: string, mesh: MeshSnapshot, service:
       },
     });
   }
-  return { cluster_name: clusterName, endpoints: lbEndpoints.length > 0 ? [{ lb_endpoints: lbEndpoints }] : [] };
+  // gRPC xDS clients require a locality (and weight); Envoy ignores both here.
+  return { cluster_name: clusterName, endpoints: lbEndpoints.length > 0 ? [{ locality: {}, lb_endpoints: lbEndpoints, load_balancing_weight: 1 }] : [] };
 }

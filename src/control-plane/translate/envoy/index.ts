@@ -3,3 +3,4 @@ export { createWaypointGenerators, waypointKeyOf, type WaypointGenerators, type 
 export { createWaypointSecretStore, type WaypointCa, type WaypointSecret, type WaypointSecretStore, type WaypointSecretStoreConfig } from './secret-store.js';
 export { translateWaypoint, type WaypointConfig, type WaypointProblem } from './translate-waypoint.js';
 export * from './names.js';
+export { createProxylessGenerators } from './proxyless.js';

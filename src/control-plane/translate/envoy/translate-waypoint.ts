@@ -6,9 +6,9 @@ import { ANNOTATIONS } from '../../../shared/constants.js';
 import type { MeshService, MeshServicePort, MeshSnapshot, MeshWaypoint } from '../../../shared/model/mesh.js';
 import { brainCluster, connectOriginateCluster, mainInternalCluster, vipCluster } from './clusters.js';
 import { loadAssignment } from './endpoints.js';
-import { translateHttpRoutes, type RouteProblem } from './http-route.js';
 import { connectOriginateListener, connectTerminateListener, mainInternalListener } from './listeners.js';
 import { vipClusterName } from './names.js';
+import { serviceRouteConfig } from './route-config.js';
 import { buildWaypointView, portProtocol, routesForPort, type ServicePortView } from './waypoint-view.js';
 
 type Json = Record<string, unknown>;
@@ -46,7 +46,7 @@ export function translateWaypoint(mesh: MeshSnapshot, waypoint: MeshWaypoint): W
   };
   for (const p of view.ports) {
     if (p.protocol !== 'tcp') {
-      const rc = routeConfig(mesh, p);
+      const rc = serviceRouteConfig(mesh, p.service, p.port);
       routes.push(rc.json);
       for (const pr of rc.problems) problems.push({ kind: 'HTTPRoute', key: pr.route, reason: pr.reason, message: pr.message });
       addVip('http', p.service, p.port);
@@ -69,15 +69,6 @@ export function translateWaypoint(mesh: MeshSnapshot, waypoint: MeshWaypoint): W
   const clusters = [mainInternalCluster(), connectOriginateCluster(td), brainCluster(waypoint.address), ...[...vip.values()].map((v) => v.json)];
   const endpoints = [...vip.entries()].map(([name, v]) => loadAssignment(name, mesh, v.service, v.port));
   return { listeners, routes, clusters, endpoints, problems };
-}
-
-function routeConfig(mesh: MeshSnapshot, p: ServicePortView): { json: Json; problems: readonly RouteProblem[]; backends: ReturnType<typeof translateHttpRoutes>['backends'] } {
-  const name = vipClusterName('http', p.port.port, p.service.hostname);
-  const attached = routesForPort(mesh, p.service, p.port.port);
-  const translated = attached.length > 0 ? translateHttpRoutes(mesh, attached) : undefined;
-  const routes = translated?.routes ?? [{ name: 'default', match: { prefix: '/' }, route: { cluster: name, timeout: '0s' } }];
-  const json = { name, virtual_hosts: [{ name: `inbound|http|${p.port.port}`, domains: ['*'], routes }], validate_clusters: false };
-  return { json, problems: translated?.problems ?? [], backends: translated?.backends ?? [] };
 }
 
 /** An L7 AuthorizationPolicy enforced by this waypoint governs the service (no service list = all its services). */

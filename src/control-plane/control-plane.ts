@@ -116,8 +116,12 @@ export function createControlPlane(config: ControlPlaneConfig, deps: ControlPlan
   };
 
   function apply(snapshot: ConfigSnapshot): void {
-    const newErrors = snapshot.errors.filter((e) => !configSnapshot?.errors.some((old) => formatConfigError(old) === formatConfigError(e)));
-    for (const e of newErrors) logger.warn('config rejected', { error: formatConfigError(e) });
+    const known = new Set(configSnapshot?.errors.map(formatConfigError));
+    for (const e of snapshot.errors) {
+      const text = formatConfigError(e);
+      if (!known.has(text)) logger.warn('config rejected', { error: text });
+    }
+    for (const n of snapshot.notices) if (!configSnapshot?.notices.includes(n)) logger.info('config notice', { notice: n });
     configSnapshot = snapshot;
     metrics.observeConfig(snapshot);
     let next: MeshSnapshot;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMesh, DEFAULT_MESH_OPTIONS, policiesForWorkload } from '../../src/shared/model/build-mesh.js';
-import type { PodObject, ServiceObject, WorkloadEntryObject } from '../../src/shared/model/objects.js';
+import type { PodObject, ServiceEntryObject, ServiceObject, WorkloadEntryObject } from '../../src/shared/model/objects.js';
 import { loadFixture, withObjects } from './fixture.js';
 
 const pod = (ns: string, name: string) => `Kubernetes//Pod/${ns}/${name}`;
@@ -196,4 +196,57 @@ test('WorkloadEntry ports (keyed by service port name) override the Service targ
   assert.deepEqual(w?.services[svc('details')], [{ servicePort: 9080, targetPort: 19080 }]);
   assert.equal(w?.captured, true, 'namespace is ambient');
   assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'details-v1'))?.services[svc('details')], [{ servicePort: 9080, targetPort: 9080 }]);
+});
+
+test('ServiceEntry workloadSelector selects pods and WorkloadEntries in its namespace', () => {
+  const base = loadFixture('bookinfo');
+  const se: ServiceEntryObject = {
+    kind: 'ServiceEntry', apiVersion: 'networking.istio.io/v1', origin: { source: 'test' },
+    metadata: { name: 'ratings-ext', namespace: 'bookinfo', labels: {}, annotations: {} },
+    spec: {
+      hosts: ['ratings.example.com', 'ratings2.example.com'], addresses: [], location: 'MESH_INTERNAL', resolution: 'STATIC',
+      ports: [{ number: 80, name: 'http', protocol: 'HTTP', targetPort: 9080 }], endpoints: [],
+      workloadSelector: { matchLabels: { app: 'ratings' } }, subjectAltNames: [],
+    },
+  };
+  const mesh = buildMesh(withObjects(base, [se]));
+  for (const host of ['ratings.example.com', 'ratings2.example.com']) {
+    assert.deepEqual(mesh.services.get(`bookinfo/${host}`)?.endpoints, [pod('bookinfo', 'ratings-v1'), 'Kubernetes/networking.istio.io/WorkloadEntry/bookinfo/ratings-vm']);
+  }
+  assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'ratings-v1'))?.services['bookinfo/ratings.example.com'], [{ servicePort: 80, targetPort: 9080, appProtocol: 'http' }]);
+  // The ServiceEntry carries no use-waypoint label, so the namespace waypoint applies.
+  assert.equal(mesh.services.get('bookinfo/ratings.example.com')?.waypoint?.name, 'waypoint');
+});
+
+test('cross-namespace waypoints need allowedRoutes from All; waypoint-for=none binds nothing', () => {
+  const base = loadFixture('bookinfo');
+  const ns = base.objects.get('Namespace//bookinfo');
+  assert.ok(ns?.kind === 'Namespace');
+  const relabelled = { ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, 'istio.io/use-waypoint': 'shared', 'istio.io/use-waypoint-namespace': 'infra' } } };
+  const gw = base.objects.get('Gateway/bookinfo/waypoint');
+  assert.ok(gw?.kind === 'Gateway');
+  const shared = { ...gw, metadata: { ...gw.metadata, name: 'shared', namespace: 'infra' } };
+  let mesh = buildMesh(withObjects(base, [relabelled, shared]));
+  assert.equal(mesh.services.get(svc('details'))?.waypoint, undefined, 'default allowedRoutes is Same namespace');
+  const open = { ...shared, spec: { ...shared.spec, listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'All' as const } } }] } };
+  mesh = buildMesh(withObjects(base, [relabelled, open]));
+  assert.deepEqual(mesh.services.get(svc('details'))?.waypoint, { namespace: 'infra', name: 'shared', address: '127.0.1.100', hbonePort: 15008 });
+  const none = { ...open, metadata: { ...open.metadata, labels: { 'istio.io/waypoint-for': 'none' } } };
+  mesh = buildMesh(withObjects(base, [relabelled, none]));
+  assert.equal(mesh.services.get(svc('details'))?.waypoint, undefined);
+});
+
+test('GatewayClass targetRef from the root namespace applies to every waypoint', () => {
+  const base = loadFixture('bookinfo');
+  const p = base.objects.get('AuthorizationPolicy/bookinfo/reviews-get-only');
+  assert.ok(p?.kind === 'AuthorizationPolicy');
+  const all = {
+    ...p,
+    metadata: { ...p.metadata, name: 'all-waypoints', namespace: 'istio-system' },
+    spec: { ...p.spec, targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint' }] },
+  };
+  const elsewhere = { ...all, metadata: { ...all.metadata, name: 'not-root', namespace: 'bookinfo' } };
+  const mesh = buildMesh(withObjects(base, [all, elsewhere]));
+  assert.deepEqual(mesh.policies.get('istio-system/all-waypoints')?.waypoints, ['bookinfo/reviews-waypoint', 'bookinfo/waypoint']);
+  assert.deepEqual(mesh.policies.get('bookinfo/not-root')?.waypoints, []);
 });

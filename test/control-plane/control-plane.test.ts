@@ -101,6 +101,10 @@ test('debug views show workloads with identity, node, waypoint and policies; ser
     assert.equal(p.action, 'DENY');
     assert.deepEqual(p.waypoints, ['bookinfo/waypoint']);
     assert.equal((await getJson(h.cp, '/debug/extra?x=1')).body.echo, '1');
+    const { body: cfg } = await getJson(h.cp, '/debug/config');
+    const entry = cfg.objects.find((o: any) => o.key === 'Pod/bookinfo/reviews-v2');
+    assert.match(entry.source, /20-pods\.yaml$/);
+    assert.equal(entry.documentIndex, 3);
     assert.deepEqual(h.hooks, ['plaintext:1']);
   } finally {
     await h.close();

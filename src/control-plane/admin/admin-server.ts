@@ -1,5 +1,6 @@
 /**
- * Admin HTTP (Istio istiod :15014): readiness, Prometheus metrics and JSON debug views of the config and mesh model.
+ * Admin HTTP (Istio istiod :15014): readiness, Prometheus metrics and JSON debug views of the config (`/debug/config`,
+ * `/debug/config-errors`) and mesh model (`/debug/workloads|services|policies|waypoints`).
  * Listens on 127.0.0.1 by default: debug views expose the whole mesh.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -48,6 +49,11 @@ function registerRoutes(app: FastifyInstance, config: AdminServerConfig): void {
       errors: (cfg?.errors ?? []).map((e) => ({ ...e, text: formatConfigError(e) })),
       notices: cfg?.notices ?? [],
     };
+  });
+  app.get('/debug/config', async () => {
+    const cfg = state().config;
+    const objects = [...(cfg?.objects ?? new Map()).entries()].map(([key, o]) => ({ key, source: o.origin.source, documentIndex: o.origin.documentIndex }));
+    return { revision: cfg?.revision ?? 0, objects };
   });
   app.get('/debug/workloads', withMesh(workloadsView));
   app.get('/debug/services', withMesh(servicesView));

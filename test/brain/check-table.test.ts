@@ -51,6 +51,7 @@ async function run(c: Case): Promise<void> {
   if (status === 200) {
     assert.equal(reply.status.code, 0, 'grpc status OK');
     assert.ok(reply.ok_response, 'ok_response set');
+    if (c.jwt) assert.deepEqual(reply.ok_response.headers_to_remove, ['authorization'], 'token not forwarded upstream');
   } else {
     assert.equal(reply.status.code, status === 401 ? 16 : 7);
     assert.equal(reply.denied_response?.status.code, status === 401 ? 'Unauthorized' : 'Forbidden');

@@ -193,6 +193,9 @@ describe('brain behind real Envoy', { skip }, () => {
       if (!found) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(found, 'istio_requests_total with the waypoint label set for the denied DELETE');
+    const accessLog = readFileSync(join(logDir, 'up.log'), 'utf8');
+    assert.match(accessLog, /^403 UAEX policy=shop\/admins,shop\/products-get$/m, 'deciding policy in Envoy\'s access log');
+    assert.match(accessLog, /^200 - policy=shop\/products-get$/m);
     const text = await (await fetch(`http://127.0.30.1:${brain.ports.metrics}/metrics`)).text();
     for (const m of ['istio_request_duration_milliseconds_bucket{', 'istio_request_bytes_bucket{', 'istio_response_bytes_bucket{']) assert.ok(text.includes(m), m);
   });

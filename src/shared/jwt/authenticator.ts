@@ -16,7 +16,13 @@ export interface AuthenticatedRequest {
 
 export type AuthnResult =
   | { readonly kind: 'none' }
-  | { readonly kind: 'ok'; readonly auth: AuthenticatedRequest; readonly ruleOwner: string }
+  | {
+      readonly kind: 'ok';
+      readonly auth: AuthenticatedRequest;
+      readonly ruleOwner: string;
+      /** Header that carried the token, when the rule does not forward it (Istio's default): strip it upstream. */
+      readonly stripHeader?: string;
+    }
   | { readonly kind: 'rejected'; readonly error: string; readonly ruleOwner?: string };
 
 /** A JwtRule plus where it came from (`<ns>/<name>` of the RequestAuthentication). */
@@ -28,19 +34,25 @@ export interface OwnedJwtRule {
 /** Key material for a rule: inline `jwks` parsed ahead of time or the cached `jwksUri` download. */
 export type JwksLookup = (rule: JwtRule) => Jwks | undefined;
 
-function tokensFrom(rule: JwtRule, headers: ReadonlyMap<string, string>, query: URLSearchParams): string[] {
+interface FoundToken {
+  readonly token: string;
+  readonly header?: string;
+}
+
+function tokensFrom(rule: JwtRule, headers: ReadonlyMap<string, string>, query: URLSearchParams): FoundToken[] {
   const fromHeaders = rule.fromHeaders.length > 0 || rule.fromParams.length > 0 ? rule.fromHeaders : [{ name: 'authorization', prefix: 'Bearer ' }];
   const fromParams = rule.fromHeaders.length > 0 || rule.fromParams.length > 0 ? rule.fromParams : ['access_token'];
-  const out: string[] = [];
+  const out: FoundToken[] = [];
   for (const h of fromHeaders) {
-    const v = headers.get(h.name.toLowerCase());
+    const name = h.name.toLowerCase();
+    const v = headers.get(name);
     if (v === undefined) continue;
     const prefix = h.prefix ?? '';
-    if (v.startsWith(prefix)) out.push(v.slice(prefix.length).trim());
+    if (v.startsWith(prefix)) out.push({ token: v.slice(prefix.length).trim(), header: name });
   }
   for (const p of fromParams) {
     const v = query.get(p);
-    if (v) out.push(v);
+    if (v) out.push({ token: v });
   }
   return out;
 }
@@ -56,7 +68,7 @@ export function authenticate(
   const query = new URLSearchParams(q === -1 ? '' : req.path.slice(q + 1));
   let firstError: AuthnResult | undefined;
   for (const owned of rules) {
-    for (const token of tokensFrom(owned.rule, req.headers, query)) {
+    for (const { token, header } of tokensFrom(owned.rule, req.headers, query)) {
       const iss = decodeJwt(token)?.claims.iss;
       if (iss !== owned.rule.issuer) {
         firstError ??= { kind: 'rejected', error: decodeJwt(token) ? 'Jwt issuer is not configured' : 'Jwt is not in the form of Header.Payload.Signature' };
@@ -73,7 +85,8 @@ export function authenticate(
         claims: c,
         ...(typeof c.azp === 'string' ? { presenter: c.azp } : {}),
       };
-      return { kind: 'ok', auth, ruleOwner: owned.owner };
+      const strip = header !== undefined && !owned.rule.forwardOriginalToken;
+      return { kind: 'ok', auth, ruleOwner: owned.owner, ...(strip ? { stripHeader: header } : {}) };
     }
   }
   return firstError ?? { kind: 'none' };

@@ -8,7 +8,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { PEER_ADDRESS_HEADER, PEER_PRINCIPAL_HEADER } from './constants.js';
 import type { IstioHttpLabels, IstioHttpMetrics } from './istio-metrics.js';
-import { serviceKey, type ServiceInfo, type WorkloadIndex, type WorkloadInfo } from './workload-index.js';
+import type { ServiceInfo, WorkloadIndex, WorkloadInfo } from './workload-index.js';
 
 interface Address {
   readonly socket_address?: { readonly address?: string; readonly port_value?: number };
@@ -158,4 +158,3 @@ export function createAccessLogHandler(deps: AccessLogDeps) {
   };
 }
 
-export { serviceKey };

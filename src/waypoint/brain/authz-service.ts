@@ -30,7 +30,7 @@ export interface CheckHandlerDeps {
 type HeaderOption = { header: { key: string; value: string } };
 export interface CheckResponseMessage {
   status: { code: number; message?: string };
-  ok_response?: { response_headers_to_add: HeaderOption[] };
+  ok_response?: { response_headers_to_add: HeaderOption[]; headers_to_remove?: string[] };
   denied_response?: { status: { code: string }; body: string; headers: HeaderOption[] };
   /** google.protobuf.Struct: protobufjs ships the well-known types with camelCase field names (wire unchanged). */
   dynamic_metadata?: { fields: Record<string, { stringValue: string }> };
@@ -49,7 +49,7 @@ function describe(o: CheckOutcome): string {
   return `${o.allow ? 'allow' : 'deny'} policy=${o.policy ?? '-'} rule=${o.rule ?? '-'}`;
 }
 
-function toResponse(o: CheckOutcome, debug: boolean, extraHeaders: HeaderOption[]): CheckResponseMessage {
+function toResponse(o: CheckOutcome, debug: boolean, extraHeaders: HeaderOption[], strip: string | undefined): CheckResponseMessage {
   const headers = debug ? [{ header: { key: AUTHZ_DEBUG_HEADER, value: describe(o) } }, ...extraHeaders] : extraHeaders;
   const dynamic_metadata = {
     fields: {
@@ -59,7 +59,10 @@ function toResponse(o: CheckOutcome, debug: boolean, extraHeaders: HeaderOption[
       ambit_rule: { stringValue: o.rule === undefined ? '' : String(o.rule) },
     },
   };
-  if (o.allow) return { status: { code: GRPC_CODE.ok }, ok_response: { response_headers_to_add: headers }, dynamic_metadata };
+  if (o.allow) {
+    const ok_response = { response_headers_to_add: headers, ...(strip ? { headers_to_remove: [strip] } : {}) };
+    return { status: { code: GRPC_CODE.ok }, ok_response, dynamic_metadata };
+  }
   const unauth = o.status === 401;
   return {
     status: { code: unauth ? GRPC_CODE.unauthenticated : GRPC_CODE.permissionDenied, message: o.reason },
@@ -82,7 +85,7 @@ export function createCheckHandler(deps: CheckHandlerDeps): CheckHandler {
     ...(d.rule !== undefined ? { rule: d.rule } : {}),
   });
 
-  const decide = (msg: CheckRequestMessage): { outcome: CheckOutcome; decision?: Decision; request: AuthzRequest } => {
+  const decide = (msg: CheckRequestMessage): { outcome: CheckOutcome; decision?: Decision; request: AuthzRequest; strip?: string } => {
     const state = deps.store.current();
     const { request, serviceHint } = toAuthzRequest(msg, deps.mapping);
     if (deps.synced && !deps.synced()) return { outcome: { allow: false, status: 403, reason: 'policies-not-synced' }, request };
@@ -98,13 +101,14 @@ export function createCheckHandler(deps: CheckHandlerDeps): CheckHandler {
     const full: AuthzRequest = { ...request, ...(service ? { service } : {}), ...(authn.kind === 'ok' ? { auth: authn.auth } : {}) };
     const decision = state.engine.evaluate(full);
     for (const r of decision.extra.dryRun) deps.metrics.dryRunDecisions.inc({ policy: r.name, namespace: r.namespace, result: r.result });
-    return { outcome: outcomeOf(decision), decision, request: full };
+    const strip = authn.kind === 'ok' ? authn.stripHeader : undefined;
+    return { outcome: outcomeOf(decision), decision, request: full, ...(strip ? { strip } : {}) };
   };
 
   return {
     check(msg) {
       const span = deps.tracer?.startSpan('ambit.authz.check');
-      const { outcome, decision, request } = decide(msg);
+      const { outcome, decision, request, strip } = decide(msg);
       deps.metrics.decisions.inc({ decision: outcome.allow ? 'allow' : 'deny', reason: outcome.reason });
       if (!outcome.allow || (decision && decision.extra.audited.length > 0)) {
         deps.logger.info('authz decision', {
@@ -133,7 +137,7 @@ export function createCheckHandler(deps: CheckHandlerDeps): CheckHandler {
       }
       const extra: HeaderOption[] =
         outcome.status === 401 ? [{ header: { key: 'www-authenticate', value: `Bearer realm="http://${request.host}${request.path}", error="invalid_token"` } }] : [];
-      return toResponse(outcome, deps.store.current().settings.debug, extra);
+      return toResponse(outcome, deps.store.current().settings.debug, extra, strip);
     },
   };
 }

@@ -41,7 +41,7 @@ export function checkRequest(s: RequestSpec): Record<string, unknown> {
 
 export interface CheckReply {
   status: { code: number; message?: string };
-  ok_response?: { response_headers_to_add?: { header: { key: string; value: string } }[] };
+  ok_response?: { response_headers_to_add?: { header: { key: string; value: string } }[]; headers_to_remove?: string[] };
   denied_response?: { status: { code: string }; body: string; headers?: { header: { key: string; value: string } }[] };
   dynamic_metadata?: { fields: Record<string, { stringValue?: string }> };
 }

@@ -99,7 +99,8 @@ export function buildMesh(config: ConfigSnapshot, options: MeshOptions = DEFAULT
     if (d) drafts.push(d);
   }
   for (const we of k.workloadEntries) drafts.push(workloadEntryWorkload(wctx, we));
-  const podWaypoints = new Set(drafts.map((d) => d.waypointFor).filter((x) => x !== undefined));
+  const podWaypoints = new Set<string>();
+  for (const d of drafts) if (d.waypointFor !== undefined) podWaypoints.add(d.waypointFor);
   for (const gw of k.gateways) {
     const wp = waypoints.get(`${gw.metadata.namespace}/${gw.metadata.name}`);
     const d = wp && !podWaypoints.has(wp.base.key) ? gatewayWorkload(wctx, gw, wp) : undefined;

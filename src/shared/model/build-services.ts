@@ -42,26 +42,27 @@ function bindWaypoint(ctx: ServiceContext, labels: Labels, namespace: string, ke
 function createPortResolver(ports: readonly MeshServicePort[]): (w: WorkloadDraft) => readonly WorkloadPort[] {
   const shared = new Map<string, readonly WorkloadPort[]>();
   const numericOnly = ports.every((p) => typeof p.targetPort === 'number');
-  return (w) => {
+  const targetOf = (p: MeshServicePort, w: WorkloadDraft): number | undefined => {
     // WorkloadEntry `ports` are keyed by service port name and override the target port (Istio); container ports
     // only resolve a named targetPort.
-    const entry = w.kind !== 'Pod';
-    const targets = ports.map((p) => {
-      const byName = entry && p.name !== undefined ? w.namedPorts[p.name] : undefined;
-      if (byName !== undefined) return byName;
-      return typeof p.targetPort === 'number' ? p.targetPort : w.namedPorts[p.targetPort];
-    });
-    const cacheKey = numericOnly && !entry ? '' : targets.join(',');
-    let out = shared.get(cacheKey);
-    if (!out) {
-      const list: WorkloadPort[] = [];
-      ports.forEach((p, i) => {
-        const target = targets[i];
-        if (target === undefined) return; // named port the workload does not expose
-        list.push(p.appProtocol ? { servicePort: p.port, targetPort: target, appProtocol: p.appProtocol } : { servicePort: p.port, targetPort: target });
-      });
-      shared.set(cacheKey, (out = list));
+    const byName = w.kind !== 'Pod' && p.name !== undefined ? w.namedPorts[p.name] : undefined;
+    if (byName !== undefined) return byName;
+    return typeof p.targetPort === 'number' ? p.targetPort : w.namedPorts[p.targetPort];
+  };
+  const build = (w: WorkloadDraft): WorkloadPort[] => {
+    const list: WorkloadPort[] = [];
+    for (const p of ports) {
+      const target = targetOf(p, w);
+      if (target === undefined) continue; // named port the workload does not expose
+      list.push(p.appProtocol ? { servicePort: p.port, targetPort: target, appProtocol: p.appProtocol } : { servicePort: p.port, targetPort: target });
     }
+    return list;
+  };
+  return (w) => {
+    let cacheKey = '';
+    if (!numericOnly || w.kind !== 'Pod') for (const p of ports) cacheKey += `${targetOf(p, w) ?? '-'},`;
+    let out = shared.get(cacheKey);
+    if (!out) shared.set(cacheKey, (out = build(w)));
     return out;
   };
 }

@@ -57,8 +57,9 @@ interface CommonInput {
   readonly namedPorts: Readonly<Record<string, number>>;
   readonly selectable: boolean;
   /** Set for waypoint workloads: they never get a waypoint and are not captured. */
-  readonly waypointFor?: string;
-  readonly captured?: boolean;
+  readonly waypointFor?: string | undefined;
+  /** undefined = decided by the dataplane-mode labels. */
+  readonly captured?: boolean | undefined;
 }
 
 function draft(ctx: WorkloadContext, w: CommonInput): WorkloadDraft {
@@ -110,7 +111,8 @@ function sameRecord(a: Labels, b: Labels): boolean {
     if (a[k] !== b[k]) return false;
     n++;
   }
-  return n === Object.keys(b).length;
+  for (const _ in b) n--;
+  return n === 0;
 }
 
 function samePorts(a: readonly WorkloadPort[], b: readonly WorkloadPort[] | undefined): boolean {
@@ -189,8 +191,9 @@ export function podWorkload(ctx: WorkloadContext, pod: PodObject): WorkloadDraft
     workloadName: metadata.labels.app ?? metadata.name,
     namedPorts,
     selectable: true,
-    ...(waypointFor !== undefined ? { waypointFor, captured: false } : {}),
-    ...(spec.hostNetwork || sidecar ? { captured: false } : {}),
+    waypointFor,
+    // Waypoint pods are dataplane-mode none; hostNetwork and sidecar-injected pods are never captured.
+    captured: waypointFor !== undefined || spec.hostNetwork || sidecar ? false : undefined,
   });
 }
 

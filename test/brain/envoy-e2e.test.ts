@@ -32,6 +32,20 @@ interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** Envoy flushes file access logs periodically: poll (up to 15 s) until the log matches. */
+async function logMatching(path: string, re: RegExp): Promise<string> {
+  let log = '';
+  for (let i = 0; i < 150 && !re.test(log); i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    try {
+      log = readFileSync(path, 'utf8');
+    } catch {
+      /* not created yet */
+    }
+  }
+  return log;
+}
+
 const envoy = envoyOrSkip();
 const skip = 'skip' in envoy ? envoy.skip : false;
 
@@ -193,7 +207,7 @@ describe('brain behind real Envoy', { skip }, () => {
       if (!found) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(found, 'istio_requests_total with the waypoint label set for the denied DELETE');
-    const accessLog = readFileSync(join(logDir, 'up.log'), 'utf8');
+    const accessLog = await logMatching(join(logDir, 'up.log'), /^403 UAEX policy=shop\/admins,shop\/products-get$/m);
     assert.match(accessLog, /^403 UAEX policy=shop\/admins,shop\/products-get$/m, 'deciding policy in Envoy\'s access log');
     assert.match(accessLog, /^200 - policy=shop\/products-get$/m);
     const text = await (await fetch(`http://127.0.30.1:${brain.ports.metrics}/metrics`)).text();
@@ -203,15 +217,6 @@ describe('brain behind real Envoy', { skip }, () => {
   test('brain down: fail closed with 403 and response flag UAEX', async () => {
     const r = await call(DOWN_HOST, FRONTEND, 'GET', '/products');
     assert.equal(r.status, 403);
-    let log = '';
-    for (let i = 0; i < 30 && !log.includes('403'); i++) {
-      await new Promise((res) => setTimeout(res, 100));
-      try {
-        log = readFileSync(join(logDir, 'down.log'), 'utf8');
-      } catch {
-        /* not flushed yet */
-      }
-    }
-    assert.match(log, /^403 UAEX /m);
+    assert.match(await logMatching(join(logDir, 'down.log'), /^403 UAEX /m), /^403 UAEX /m);
   });
 });

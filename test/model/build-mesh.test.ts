@@ -250,3 +250,32 @@ test('GatewayClass targetRef from the root namespace applies to every waypoint',
   assert.deepEqual(mesh.policies.get('istio-system/all-waypoints')?.waypoints, ['bookinfo/reviews-waypoint', 'bookinfo/waypoint']);
   assert.deepEqual(mesh.policies.get('bookinfo/not-root')?.waypoints, []);
 });
+
+test('service load balancing and ingress-use-waypoint, as istiod derives them', () => {
+  const base = loadFixture('bookinfo');
+  const s = base.objects.get('Service/bookinfo/details') as ServiceObject;
+  const variant = (name: string, spec: Partial<ServiceObject['spec']>, annotations: Record<string, string> = {}, labels: Record<string, string> = {}): ServiceObject => ({
+    ...s,
+    metadata: { ...s.metadata, name, annotations, labels: { ...s.metadata.labels, ...labels } },
+    spec: { ...s.spec, ...spec },
+  });
+  const mesh = buildMesh(
+    withObjects(base, [
+      variant('local', { internalTrafficPolicy: 'Local', trafficDistribution: 'PreferClose' }),
+      variant('close', {}, { 'networking.istio.io/traffic-distribution': 'PreferClose' }),
+      variant('same-node', { trafficDistribution: 'PreferSameNode', publishNotReadyAddresses: true }),
+      variant('not-ready', { publishNotReadyAddresses: true }, {}, { 'istio.io/ingress-use-waypoint': 'true' }),
+    ]),
+  );
+  assert.deepEqual(mesh.services.get(svc('local'))?.loadBalancing, { routingPreference: ['NODE'], mode: 'STRICT' });
+  assert.deepEqual(mesh.services.get(svc('close'))?.loadBalancing, { routingPreference: ['NETWORK', 'REGION', 'ZONE'], mode: 'FAILOVER' });
+  assert.deepEqual(mesh.services.get(svc('same-node'))?.loadBalancing, {
+    routingPreference: ['NETWORK', 'REGION', 'ZONE', 'SUBZONE', 'NODE'],
+    mode: 'FAILOVER',
+    healthPolicy: 'ALLOW_ALL',
+  });
+  assert.deepEqual(mesh.services.get(svc('not-ready'))?.loadBalancing, { routingPreference: [], healthPolicy: 'ALLOW_ALL' });
+  assert.equal(mesh.services.get(svc('not-ready'))?.ingressUseWaypoint, true);
+  assert.equal(mesh.services.get(svc('details'))?.loadBalancing, undefined);
+  assert.equal(mesh.services.get(svc('details'))?.ingressUseWaypoint, undefined);
+});

@@ -79,6 +79,7 @@ test('bad IPs, ports out of range, bad enums, bad names', () => {
   assertError(check('apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 0}]}\n'), 'spec.ports[0].port', /out of range/);
   assertError(check('apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\nspec: {action: PERMIT}\n'), 'spec.action', /not one of ALLOW, DENY, AUDIT, CUSTOM/);
   assertError(check('apiVersion: v1\nkind: Service\nmetadata: {name: Web_1}\nspec: {ports: [{port: 80}]}\n'), 'metadata.name', /not a valid name/);
+  assertError(check('apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {internalTrafficPolicy: Nodal, ports: [{port: 80}]}\n'), 'spec.internalTrafficPolicy', /not one of Cluster, Local/);
   assertError(check('apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus: {addresses: [{type: Hostname, address: n}]}\n'), 'status.addresses', /InternalIP/);
   assertError(check('apiVersion: v1\nkind: Node\nmetadata: {name: n, namespace: x}\nstatus: {addresses: [{type: InternalIP, address: 127.0.0.1}]}\n'), 'metadata.namespace', /cluster-scoped/);
 });

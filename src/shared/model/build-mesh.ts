@@ -34,6 +34,7 @@ export const DEFAULT_MESH_OPTIONS: MeshOptions = {
 
 interface ByKind {
   readonly namespaces: Map<string, Labels>;
+  readonly namespaceAnnotations: Map<string, Labels>;
   readonly nodes: Map<string, NodeObject>;
   readonly pods: PodObject[];
   readonly services: ServiceObject[];
@@ -47,12 +48,15 @@ interface ByKind {
 
 function partition(objects: Iterable<ConfigObject>): ByKind {
   const k: ByKind = {
-    namespaces: new Map(), nodes: new Map(), pods: [], services: [], workloadEntries: [], serviceEntries: [],
+    namespaces: new Map(), namespaceAnnotations: new Map(), nodes: new Map(), pods: [], services: [], workloadEntries: [], serviceEntries: [],
     gateways: [], routes: [], policies: [], requestAuthentications: [],
   };
   for (const o of objects) {
     switch (o.kind) {
-      case 'Namespace': k.namespaces.set(o.metadata.name, o.metadata.labels); break;
+      case 'Namespace':
+        k.namespaces.set(o.metadata.name, o.metadata.labels);
+        k.namespaceAnnotations.set(o.metadata.name, o.metadata.annotations);
+        break;
       case 'Node': k.nodes.set(o.metadata.name, o); break;
       case 'Pod': k.pods.push(o); break;
       case 'Service': k.services.push(o); break;
@@ -110,7 +114,7 @@ export function buildMesh(config: ConfigSnapshot, options: MeshOptions = DEFAULT
   const index = createLabelIndex(drafts.filter((d) => d.selectable));
   for (const list of inline.values()) drafts.push(...list);
 
-  const sctx = { options, namespaces, waypoints, index };
+  const sctx = { options, namespaces, namespaceAnnotations: k.namespaceAnnotations, waypoints, index };
   const services = new Map<string, MeshService>();
   const serviceEntryKeys = new Map<string, string[]>();
   for (const svc of k.services) {

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { LABELS } from '../constants.js';
 import type { Labels, ServiceEntryObject, ServiceObject } from './objects.js';
-import type { MeshOptions, MeshService, MeshServicePort, WorkloadPort } from './mesh.js';
+import type { MeshLoadBalancing, MeshOptions, MeshService, MeshServicePort, WorkloadPort } from './mesh.js';
 import type { LabelIndex } from './label-index.js';
 import { resolveWaypoint, waypointRef, type WaypointDraft } from './build-waypoints.js';
 import type { WorkloadDraft } from './build-workloads.js';
@@ -14,8 +14,30 @@ import type { WorkloadDraft } from './build-workloads.js';
 export interface ServiceContext {
   readonly options: MeshOptions;
   readonly namespaces: ReadonlyMap<string, Labels>;
+  /** Namespace annotations (traffic-distribution default). */
+  readonly namespaceAnnotations: ReadonlyMap<string, Labels>;
   readonly waypoints: ReadonlyMap<string, WaypointDraft>;
   readonly index: LabelIndex<WorkloadDraft>;
+}
+
+const TRAFFIC_DISTRIBUTION_ANNOTATION = 'networking.istio.io/traffic-distribution';
+const INGRESS_USE_WAYPOINT = 'istio.io/ingress-use-waypoint';
+
+function kubeLoadBalancing(svc: ServiceObject, nsAnnotations: Labels | undefined): MeshLoadBalancing | undefined {
+  const { spec, metadata } = svc;
+  const healthPolicy = spec.publishNotReadyAddresses ? ({ healthPolicy: 'ALLOW_ALL' } as const) : {};
+  if (spec.internalTrafficPolicy === 'Local') return { routingPreference: ['NODE'], mode: 'STRICT', ...healthPolicy };
+  const distribution = spec.trafficDistribution ?? metadata.annotations[TRAFFIC_DISTRIBUTION_ANNOTATION] ?? nsAnnotations?.[TRAFFIC_DISTRIBUTION_ANNOTATION];
+  if (distribution === 'PreferClose' || distribution === 'PreferSameZone') {
+    return { routingPreference: ['NETWORK', 'REGION', 'ZONE'], mode: 'FAILOVER', ...healthPolicy };
+  }
+  if (distribution === 'PreferSameNode') return { routingPreference: ['NETWORK', 'REGION', 'ZONE', 'SUBZONE', 'NODE'], mode: 'FAILOVER', ...healthPolicy };
+  return spec.publishNotReadyAddresses ? { routingPreference: [], healthPolicy: 'ALLOW_ALL' } : undefined;
+}
+
+function ingressUseWaypoint(labels: Labels, nsLabels: Labels | undefined): Pick<MeshService, 'ingressUseWaypoint'> {
+  const v = labels[INGRESS_USE_WAYPOINT] ?? nsLabels?.[INGRESS_USE_WAYPOINT];
+  return v === 'true' ? { ingressUseWaypoint: true } : {};
 }
 
 export function serviceHostname(name: string, namespace: string, domainSuffix: string): string {
@@ -74,6 +96,7 @@ export function kubeService(ctx: ServiceContext, svc: ServiceObject): MeshServic
   const ports: MeshServicePort[] = spec.ports.map((p) => (typeof p.targetPort === 'number' ? { ...p, numericTargetPort: p.targetPort } : p));
   const selected = spec.selector && Object.keys(spec.selector).length > 0 ? ctx.index.select(spec.selector, metadata.namespace) : [];
   const endpoints: string[] = [];
+  const lb = kubeLoadBalancing(svc, ctx.namespaceAnnotations.get(metadata.namespace));
   const portsFor = createPortResolver(ports);
   for (const w of selected) {
     if (!w.selectable) continue;
@@ -93,6 +116,8 @@ export function kubeService(ctx: ServiceContext, svc: ServiceObject): MeshServic
     endpoints,
     ...bindWaypoint(ctx, metadata.labels, metadata.namespace, key),
     subjectAltNames: [],
+    ...(lb ? { loadBalancing: lb } : {}),
+    ...ingressUseWaypoint(metadata.labels, ctx.namespaces.get(metadata.namespace)),
   };
 }
 
@@ -133,6 +158,8 @@ export function serviceEntryServices(ctx: ServiceContext, se: ServiceEntryObject
       endpoints: sorted.map((w) => w.uid),
       ...bindWaypoint(ctx, metadata.labels, metadata.namespace, key),
       subjectAltNames: spec.subjectAltNames,
+      ...(spec.resolution === 'NONE' ? { loadBalancing: { routingPreference: [], mode: 'PASSTHROUGH' as const, healthPolicy: 'ALLOW_ALL' as const } } : {}),
+      ...ingressUseWaypoint(metadata.labels, ctx.namespaces.get(metadata.namespace)),
     };
   });
 }

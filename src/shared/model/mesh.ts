@@ -85,6 +85,16 @@ export interface MeshServicePort extends ServicePort {
   readonly numericTargetPort?: number;
 }
 
+/** Service load balancing as istiod sends it in WDS (`istio.workload.LoadBalancing`), enum names as strings. */
+export interface MeshLoadBalancing {
+  /** Scope names: NETWORK, REGION, ZONE, SUBZONE, NODE, CLUSTER. */
+  readonly routingPreference: readonly string[];
+  /** STRICT, FAILOVER, PASSTHROUGH; undefined = UNSPECIFIED_MODE. */
+  readonly mode?: 'STRICT' | 'FAILOVER' | 'PASSTHROUGH';
+  /** ALLOW_ALL when not-ready endpoints are published; undefined = ONLY_HEALTHY. */
+  readonly healthPolicy?: 'ALLOW_ALL';
+}
+
 export interface MeshService {
   readonly kind: 'Service' | 'ServiceEntry';
   readonly name: string;
@@ -100,6 +110,15 @@ export interface MeshService {
   readonly endpoints: readonly string[];
   readonly waypoint?: WaypointRef;
   readonly subjectAltNames: readonly string[];
+  /**
+   * internalTrafficPolicy Local → STRICT [NODE]; trafficDistribution (spec, else annotation
+   * `networking.istio.io/traffic-distribution` on the Service, then its Namespace) PreferClose/PreferSameZone →
+   * FAILOVER [NETWORK, REGION, ZONE], PreferSameNode → FAILOVER [..., SUBZONE, NODE]; publishNotReadyAddresses →
+   * ALLOW_ALL; ServiceEntry resolution NONE → PASSTHROUGH + ALLOW_ALL. Undefined = none (istiod leaves it unset).
+   */
+  readonly loadBalancing?: MeshLoadBalancing;
+  /** Label `istio.io/ingress-use-waypoint=true` on the Service (or ServiceEntry), else its Namespace. */
+  readonly ingressUseWaypoint?: boolean;
 }
 
 export interface MeshWaypoint {

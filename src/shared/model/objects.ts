@@ -77,6 +77,12 @@ export interface ServiceSpec {
   /** spec.clusterIPs / spec.clusterIP; empty for headless ("None"). */
   readonly clusterIPs: readonly string[];
   readonly type: string;
+  /** spec.internalTrafficPolicy; `Local` = only endpoints on the caller's node. */
+  readonly internalTrafficPolicy?: 'Cluster' | 'Local';
+  /** spec.trafficDistribution (e.g. `PreferClose`). */
+  readonly trafficDistribution?: string;
+  /** spec.publishNotReadyAddresses: unready endpoints still receive traffic. */
+  readonly publishNotReadyAddresses?: boolean;
 }
 export type ServiceObject = Base<'Service', ServiceSpec>;
 

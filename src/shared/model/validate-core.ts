@@ -127,10 +127,16 @@ export function validateServiceSpec(p: Problems, raw: RawObject): ServiceSpec {
     return ip;
   });
   const selector = spec.selector === undefined || spec.selector === null ? undefined : readStringMap(p, spec.selector, 'spec.selector', true);
+  const internalTrafficPolicy = spec.internalTrafficPolicy === undefined ? undefined : readEnum(p, spec.internalTrafficPolicy, 'spec.internalTrafficPolicy', ['Cluster', 'Local'] as const, 'Cluster');
+  const trafficDistribution = optString(p, spec.trafficDistribution, 'spec.trafficDistribution');
+  const publishNotReady = optBool(p, spec.publishNotReadyAddresses, 'spec.publishNotReadyAddresses', false);
   return {
     ports,
     clusterIPs,
     type: optString(p, spec.type, 'spec.type') ?? 'ClusterIP',
     ...(selector ? { selector } : {}),
+    ...(internalTrafficPolicy ? { internalTrafficPolicy } : {}),
+    ...(trafficDistribution ? { trafficDistribution } : {}),
+    ...(publishNotReady ? { publishNotReadyAddresses: true } : {}),
   };
 }

@@ -39,10 +39,9 @@ export function createDeltaStream(
     if (!record.client || call.cancelled) return;
     if (!mesh && state.served) return; // nothing to say until the first mesh; push() will answer
     const current = state.served ? ctx.cache.resources(state.typeUrl, record.client) : new Map<string, XdsResource>();
-    const names = candidates ?? new Set([...current.keys(), ...state.held.keys()]);
     const resources: XdsResource[] = [];
     const removed: string[] = [];
-    for (const name of names) {
+    const consider = (name: string): void => {
       const r = current.get(name);
       const held = state.held.get(name);
       if (r && wanted(state, r)) {
@@ -50,15 +49,30 @@ export function createDeltaStream(
       } else if (held !== undefined) {
         removed.push(name);
       }
+    };
+    const fullWildcard = !candidates && state.wildcard;
+    if (fullWildcard && state.held.isEmpty()) {
+      resources.push(...current.values());
+    } else if (candidates) {
+      for (const name of candidates) consider(name);
+    } else {
+      for (const name of current.keys()) consider(name);
+      for (const name of [...state.held.keys()]) if (!current.has(name)) consider(name);
     }
     state.meshVersion = mesh?.version ?? 0;
     if (resources.length === 0 && removed.length === 0 && !force) return;
-    for (const r of resources) state.held.set(r.name, r.version);
-    for (const n of removed) state.held.delete(n);
+    if (fullWildcard) {
+      // After this response the client holds exactly the current output.
+      state.held.resetTo(current);
+    } else {
+      for (const r of resources) state.held.set(r.name, r.version);
+      for (const n of removed) state.held.delete(n);
+    }
     const nonce = nonces.next();
     const version = String(state.meshVersion);
     rememberNonce(state, nonce, version);
-    call.write(ctx.encoder.delta({ system_version_info: version, type_url: state.typeUrl, nonce, removed_resources: removed }, resources));
+    const full = resources.length === current.size ? current : undefined;
+    call.write(ctx.encoder.delta({ system_version_info: version, type_url: state.typeUrl, nonce, removed_resources: removed }, resources, full));
     observePush(ctx, state.typeUrl);
   };
 

@@ -2,12 +2,12 @@
  * Helpers for building XdsResource values: the version of a resource is a short hash of its encoded bytes, so two
  * generations of identical content compare equal and a client that already holds it is not sent it again.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { XdsResource } from './generator.js';
 
 /** 16 hex characters of SHA-256: short enough for logs, collision-safe for this purpose. */
 export function contentVersion(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  return hash('sha256', bytes, 'hex').slice(0, 16);
 }
 
 export function makeResource(name: string, typeUrl: string, bytes: Uint8Array, aliases?: readonly string[]): XdsResource {

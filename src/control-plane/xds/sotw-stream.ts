@@ -57,7 +57,9 @@ export function createSotwStream(
     const nonce = nonces.next();
     const version = String(state.meshVersion);
     rememberNonce(state, nonce, version);
-    call.write(ctx.encoder.sotw({ version_info: version, type_url: state.typeUrl, nonce }, resources));
+    const current = state.served && record.client ? ctx.cache.resources(state.typeUrl, record.client) : undefined;
+    const full = state.wildcard && current ? current : undefined;
+    call.write(ctx.encoder.sotw({ version_info: version, type_url: state.typeUrl, nonce }, resources, full));
     observePush(ctx, state.typeUrl);
   };
 

@@ -4,6 +4,7 @@
  */
 import type { XdsClientInfo } from './generator.js';
 import type { XdsCaller } from './client-info.js';
+import { HeldVersions } from './held-versions.js';
 
 export type TypeStatus =
   | { readonly kind: 'awaiting-request' }
@@ -28,7 +29,7 @@ export interface TypeState {
   /** Explicitly subscribed names (resource names or aliases). */
   readonly names: Set<string>;
   /** Delta: name → version the client holds (as sent by us or declared in initial_resource_versions). */
-  readonly held: Map<string, string>;
+  readonly held: HeldVersions;
   /** Mesh version the last push for this type was computed at; -1 = never. */
   meshVersion: number;
   status: TypeStatus;
@@ -47,7 +48,7 @@ export function newTypeState(typeUrl: string, served: boolean): TypeState {
     served,
     wildcard: false,
     names: new Set(),
-    held: new Map(),
+    held: new HeldVersions(),
     meshVersion: -1,
     status: { kind: 'awaiting-request' },
     sentNonces: new Map(),
@@ -106,7 +107,6 @@ export function debugView(s: StreamRecord): Record<string, unknown> {
       lastSentVersion: t.lastSentVersion ?? null,
       lastAckedVersion: t.lastAckedVersion ?? null,
       lastNack: t.lastNack ?? null,
-      ...(s.protocol === 'delta' ? { resourcesHeld: t.held.size } : {}),
     })),
   };
 }

@@ -26,14 +26,19 @@ export interface SotwHeader {
 }
 
 export interface ResponseEncoder {
-  delta(header: DeltaHeader, resources: readonly XdsResource[]): Buffer;
-  sotw(header: SotwHeader, resources: readonly XdsResource[]): Buffer;
+  /**
+   * `fullSetOf`: pass the generator output map when `resources` is exactly all of its values in iteration order (an
+   * initial wildcard push); the encoded body is then shared by every client receiving the same map.
+   */
+  delta(header: DeltaHeader, resources: readonly XdsResource[], fullSetOf?: ReadonlyMap<string, XdsResource>): Buffer;
+  sotw(header: SotwHeader, resources: readonly XdsResource[], fullSetOf?: ReadonlyMap<string, XdsResource>): Buffer;
 }
 
-function lengthDelimited(chunks: Buffer[], body: Uint8Array): void {
+/** `body` prefixed with the `resources` tag and its length: a ready-to-append repeated-field entry. */
+function resourcesEntry(body: Uint8Array): Buffer {
   const w = protobuf.Writer.create();
   w.uint32(RESOURCES_TAG).uint32(body.length);
-  chunks.push(Buffer.from(w.finish()), Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  return Buffer.concat([w.finish(), body]);
 }
 
 export function createResponseEncoder(): ResponseEncoder {
@@ -42,37 +47,52 @@ export function createResponseEncoder(): ResponseEncoder {
   const sotwType = root.lookupType('envoy.service.discovery.v3.DiscoveryResponse');
   const resourceType = root.lookupType('envoy.service.discovery.v3.Resource');
   const anyType = root.lookupType('google.protobuf.Any');
-  const resourceBytes = new WeakMap<XdsResource, Uint8Array>();
-  const anyBytes = new WeakMap<XdsResource, Uint8Array>();
+  const resourceEntries = new WeakMap<XdsResource, Buffer>();
+  const anyEntries = new WeakMap<XdsResource, Buffer>();
 
-  const encodeResource = (r: XdsResource): Uint8Array => {
-    let b = resourceBytes.get(r);
+  // Plain objects of the right shape encode directly (no enums involved), skipping fromObject.
+  const encodeResource = (r: XdsResource): Buffer => {
+    let b = resourceEntries.get(r);
     if (!b) {
-      const msg = { name: r.name, version: r.version, resource: r.resource, aliases: [...(r.aliases ?? [])] };
-      b = resourceType.encode(resourceType.fromObject(msg)).finish();
-      resourceBytes.set(r, b);
+      const msg = { name: r.name, version: r.version, resource: r.resource, aliases: r.aliases ?? [] };
+      b = resourcesEntry(resourceType.encode(msg).finish());
+      resourceEntries.set(r, b);
     }
     return b;
   };
-  const encodeAny = (r: XdsResource): Uint8Array => {
-    let b = anyBytes.get(r);
+  const encodeAny = (r: XdsResource): Buffer => {
+    let b = anyEntries.get(r);
     if (!b) {
-      b = anyType.encode(anyType.create({ type_url: r.resource.type_url, value: r.resource.value })).finish();
-      anyBytes.set(r, b);
+      b = resourcesEntry(anyType.encode({ type_url: r.resource.type_url, value: r.resource.value }).finish());
+      anyEntries.set(r, b);
+    }
+    return b;
+  };
+
+  const fullDeltaBodies = new WeakMap<ReadonlyMap<string, XdsResource>, Buffer>();
+  const fullSotwBodies = new WeakMap<ReadonlyMap<string, XdsResource>, Buffer>();
+  const body = (
+    resources: readonly XdsResource[],
+    entry: (r: XdsResource) => Buffer,
+    cache: WeakMap<ReadonlyMap<string, XdsResource>, Buffer>,
+    fullSetOf: ReadonlyMap<string, XdsResource> | undefined,
+  ): Buffer => {
+    let b = fullSetOf ? cache.get(fullSetOf) : undefined;
+    if (!b) {
+      b = Buffer.concat(resources.map(entry));
+      if (fullSetOf) cache.set(fullSetOf, b);
     }
     return b;
   };
 
   return {
-    delta(header, resources) {
-      const chunks = [Buffer.from(deltaType.encode(deltaType.fromObject({ ...header, removed_resources: [...header.removed_resources] })).finish())];
-      for (const r of resources) lengthDelimited(chunks, encodeResource(r));
-      return Buffer.concat(chunks);
+    delta(header, resources, fullSetOf) {
+      const head = deltaType.encode({ ...header, removed_resources: [...header.removed_resources] }).finish();
+      return Buffer.concat([head, body(resources, encodeResource, fullDeltaBodies, fullSetOf)]);
     },
-    sotw(header, resources) {
-      const chunks = [Buffer.from(sotwType.encode(sotwType.fromObject(header)).finish())];
-      for (const r of resources) lengthDelimited(chunks, encodeAny(r));
-      return Buffer.concat(chunks);
+    sotw(header, resources, fullSetOf) {
+      const head = sotwType.encode(header).finish();
+      return Buffer.concat([head, body(resources, encodeAny, fullSotwBodies, fullSetOf)]);
     },
   };
 }

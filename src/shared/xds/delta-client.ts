@@ -40,6 +40,7 @@ export interface DeltaClient {
 const MAX_BACKOFF_MS = 30_000;
 /** ztunnel accepts messages up to 200 MiB. */
 const MAX_MESSAGE_BYTES = 200 * 1024 * 1024;
+const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
 
 interface DeltaResponse {
   readonly type_url?: string;
@@ -60,6 +61,8 @@ function makeClient(config: DeltaClientConfig): AdsClient {
     : grpc.credentials.createInsecure();
   const options: grpc.ChannelOptions = {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    // A large HTTP/2 receive window: a full push of ten thousand workloads is several MiB in one message.
+    'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
     ...(config.tls?.servername ? { 'grpc.ssl_target_name_override': config.tls.servername, 'grpc.default_authority': config.tls.servername } : {}),
   };
   return new Ctor(config.address, creds, options) as unknown as AdsClient;

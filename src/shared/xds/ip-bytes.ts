@@ -5,7 +5,12 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 /** 4 bytes for IPv4, 16 for IPv6; undefined when `ip` is not an IP literal. */
 export function ipToBytes(ip: string): Buffer | undefined {
-  if (isIPv4(ip)) return Buffer.from(ip.split('.').map((o) => Number(o)));
+  if (isIPv4(ip)) {
+    const o = ip.split('.');
+    const b = Buffer.allocUnsafe(4);
+    for (let i = 0; i < 4; i++) b[i] = Number(o[i]);
+    return b;
+  }
   if (!isIPv6(ip)) return undefined;
   let s = ip.split('%')[0]!;
   const v4Words: number[] = [];

@@ -90,3 +90,12 @@ test('bare Workload generator serves the same workloads by uid', () => {
   assert.equal(decodeWorkload(out.get(w.uid)!.resource).uid, w.uid);
   assert.throws(() => decodeWorkload({ type_url: 'type.googleapis.com/istio.workload.Address', value: Buffer.alloc(0) }), /expected/);
 });
+
+test('numeric enum constants match proto/istio/workload.proto', async () => {
+  const enums = await import('../../../src/control-plane/translate/workload/enums.js');
+  const { loadProtoRoot } = await import('../../../src/shared/proto/load.js');
+  const root = loadProtoRoot(['istio/workload.proto']);
+  for (const [name, values] of Object.entries(enums)) {
+    assert.deepEqual({ ...root.lookupEnum(`istio.workload.${name}`).values }, { ...values }, name);
+  }
+});

@@ -10,7 +10,7 @@ import type { MeshOptions, MeshService, MeshSnapshot, Workload } from '../../../
 import type { ResourceGenerator, XdsResource } from '../../xds/generator.js';
 import { makeResource } from '../../xds/resource.js';
 import { loadProtoRoot } from '../../../shared/proto/load.js';
-import { encodeMessage, wdsTypes } from './proto-types.js';
+import { encodeDirect, wdsTypes } from './proto-types.js';
 import { serviceMessage, SERVICE_NETWORK } from './service.js';
 import { addressAliases, workloadMessage } from './workload.js';
 
@@ -57,7 +57,7 @@ export function createAddressGenerator(): ResourceGenerator {
       for (const w of mesh.workloads.values()) {
         let r = c.workloads.get(w);
         if (!r) {
-          const bytes = encodeMessage(types.address, { workload: workloadMessage(w, mesh.options, encodeString) });
+          const bytes = encodeDirect(types.address, { workload: workloadMessage(w, mesh.options, encodeString) });
           r = makeResource(w.uid, TYPE_URLS.address, bytes, addressAliases(w.network, w.addresses));
           c.workloads.set(w, r);
         }
@@ -66,7 +66,7 @@ export function createAddressGenerator(): ResourceGenerator {
       for (const s of mesh.services.values()) {
         let r = c.services.get(s);
         if (!r) {
-          const bytes = encodeMessage(types.address, { service: serviceMessage(s) });
+          const bytes = encodeDirect(types.address, { service: serviceMessage(s) });
           r = makeResource(s.key, TYPE_URLS.address, bytes, addressAliases(SERVICE_NETWORK, s.vips));
           c.services.set(s, r);
         }
@@ -91,7 +91,7 @@ export function createWorkloadGenerator(): ResourceGenerator {
       for (const w of mesh.workloads.values()) {
         let r = c.workloads.get(w);
         if (!r) {
-          const bytes = encodeMessage(types.workload, workloadMessage(w, mesh.options, encodeString));
+          const bytes = encodeDirect(types.workload, workloadMessage(w, mesh.options, encodeString));
           r = makeResource(w.uid, TYPE_URLS.workload, bytes, addressAliases(w.network, w.addresses));
           c.workloads.set(w, r);
         }

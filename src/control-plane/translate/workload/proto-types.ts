@@ -22,7 +22,12 @@ export function wdsTypes(): WdsTypes {
   };
 }
 
-/** Encodes a keepCase plain object (enums by name, bytes as Buffer). */
+/** Encodes a keepCase plain object (enums by name or number, bytes as Buffer) via fromObject. */
 export function encodeMessage(type: protobuf.Type, obj: Record<string, unknown>): Uint8Array {
   return type.encode(type.fromObject(obj)).finish();
+}
+
+/** Encodes a plain object already in wire shape (enums as numbers, bytes as Buffer): the fast path for bulk data. */
+export function encodeDirect(type: protobuf.Type, obj: Record<string, unknown>): Uint8Array {
+  return type.encode(obj).finish();
 }

@@ -6,14 +6,15 @@ import { isIPv4 } from 'node:net';
 import type { MeshService } from '../../../shared/model/mesh.js';
 import { ipToBytes } from '../../../shared/xds/ip-bytes.js';
 import { gatewayAddress, portMessage } from './workload.js';
+import { IPFamilies } from './enums.js';
 
 /** istiod derives ip_families from Service.spec.ipFamilies; our model has the cluster IPs, which say the same. */
-function ipFamilies(vips: readonly string[]): string | undefined {
+function ipFamilies(vips: readonly string[]): number | undefined {
   const v4 = vips.some((v) => isIPv4(v));
   const v6 = vips.some((v) => !isIPv4(v));
-  if (v4 && v6) return 'DUAL';
-  if (v4) return 'IPV4_ONLY';
-  if (v6) return 'IPV6_ONLY';
+  if (v4 && v6) return IPFamilies.DUAL;
+  if (v4) return IPFamilies.IPV4_ONLY;
+  if (v6) return IPFamilies.IPV6_ONLY;
   return undefined;
 }
 
@@ -35,6 +36,6 @@ export function serviceMessage(s: MeshService): Record<string, unknown> {
     ports: s.ports.map((p) => portMessage(p.port, p.numericTargetPort ?? 0, p.appProtocol)),
     subject_alt_names: [...s.subjectAltNames],
     ...(waypoint ? { waypoint } : {}),
-    ...(families ? { ip_families: families } : {}),
+    ...(families !== undefined ? { ip_families: families } : {}),
   };
 }

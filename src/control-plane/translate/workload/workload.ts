@@ -5,6 +5,7 @@
 import { DEFAULT_TRUST_DOMAIN } from '../../../shared/constants.js';
 import type { MeshOptions, WaypointRef, Workload, WorkloadPort } from '../../../shared/model/mesh.js';
 import { ipToBytes } from '../../../shared/xds/ip-bytes.js';
+import { AppProtocol, TunnelProtocol, WorkloadStatus, WorkloadType } from './enums.js';
 
 /**
  * Ambit extension carried in `Workload.extensions` (field 26): the InternalIP of the node whose ztunnel serves this
@@ -14,32 +15,32 @@ import { ipToBytes } from '../../../shared/xds/ip-bytes.js';
 export const NODE_ADDRESS_EXTENSION = 'ambit.dev/node-address';
 const STRING_VALUE_TYPE = 'type.googleapis.com/google.protobuf.StringValue';
 
-/** Kubernetes appProtocol → istio.workload.AppProtocol name; undefined = UNKNOWN (left unset). */
-export function appProtocolName(appProtocol: string | undefined): string | undefined {
+/** Kubernetes appProtocol → istio.workload.AppProtocol; undefined = UNKNOWN (left unset). */
+export function appProtocolValue(appProtocol: string | undefined): number | undefined {
   switch (appProtocol?.toLowerCase()) {
     case 'http':
     case 'http1':
     case 'http/1.1':
-      return 'HTTP11';
+      return AppProtocol.HTTP11;
     case 'http2':
     case 'h2c':
     case 'kubernetes.io/h2c':
-      return 'HTTP2';
+      return AppProtocol.HTTP2;
     case 'grpc':
-      return 'GRPC';
+      return AppProtocol.GRPC;
     case 'tcp':
-      return 'TCP';
+      return AppProtocol.TCP;
     case 'tls':
     case 'https':
-      return 'TLS';
+      return AppProtocol.TLS;
     default:
       return undefined;
   }
 }
 
 export function portMessage(servicePort: number, targetPort: number, appProtocol: string | undefined): Record<string, unknown> {
-  const proto = appProtocolName(appProtocol);
-  return { service_port: servicePort, target_port: targetPort, ...(proto ? { app_protocol: proto } : {}) };
+  const proto = appProtocolValue(appProtocol);
+  return { service_port: servicePort, target_port: targetPort, ...(proto !== undefined ? { app_protocol: proto } : {}) };
 }
 
 /** `GatewayAddress` in IP form with hbone_mtls_port (istiod uses 15008); undefined while the waypoint has no address. */
@@ -62,7 +63,7 @@ function nodeAddressExtension(w: Workload, encodeString: (value: string) => Uint
   return [{ name: NODE_ADDRESS_EXTENSION, config: { type_url: STRING_VALUE_TYPE, value: encodeString(w.nodeAddress) } }];
 }
 
-/** The Workload message for `w`. `encodeString` encodes a google.protobuf.StringValue (injected to stay pure). */
+/** The Workload message for `w` (enums as numbers, ready for Type.encode). `encodeString` encodes a google.protobuf.StringValue (injected to stay pure). */
 export function workloadMessage(
   w: Workload,
   options: MeshOptions,
@@ -77,7 +78,7 @@ export function workloadMessage(
     namespace: w.namespace,
     addresses,
     network: w.network,
-    tunnel_protocol: w.captured ? 'HBONE' : 'NONE',
+    tunnel_protocol: w.captured ? TunnelProtocol.HBONE : TunnelProtocol.NONE,
     // istiod elides the mesh-default trust domain.
     trust_domain: w.trustDomain === DEFAULT_TRUST_DOMAIN ? '' : w.trustDomain,
     service_account: w.serviceAccount,
@@ -86,11 +87,11 @@ export function workloadMessage(
     canonical_name: w.canonicalName,
     canonical_revision: w.canonicalRevision,
     // istiod always sends POD "for backwards compatibility".
-    workload_type: 'POD',
+    workload_type: WorkloadType.POD,
     workload_name: w.workloadName,
     services: servicesMap(w.services),
     authorization_policies: [...w.selectorPolicies],
-    status: w.healthy ? 'HEALTHY' : 'UNHEALTHY',
+    status: w.healthy ? WorkloadStatus.HEALTHY : WorkloadStatus.UNHEALTHY,
     cluster_id: options.clusterId,
     ...(extensions.length > 0 ? { extensions } : {}),
   };

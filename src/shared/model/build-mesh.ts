@@ -19,7 +19,8 @@ import type {
 } from './objects.js';
 import type { MeshNode, MeshOptions, MeshService, MeshSnapshot, MeshWaypoint } from './mesh.js';
 import { draftWaypoint, isWaypointGateway, type WaypointDraft } from './build-waypoints.js';
-import { finishWorkload, gatewayWorkload, podWorkload, serviceEntryWorkloads, workloadEntryWorkload, type WorkloadDraft } from './build-workloads.js';
+import { gatewayWorkload, podWorkload, serviceEntryWorkloads, workloadEntryWorkload, type WorkloadDraft } from './build-workloads.js';
+import { finishWorkload } from './finish-workload.js';
 import { kubeService, serviceEntryServices } from './build-services.js';
 import { meshHttpRoute, meshPolicy, meshRequestAuthentication } from './build-policies.js';
 import { createLabelIndex } from './label-index.js';

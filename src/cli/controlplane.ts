@@ -113,7 +113,14 @@ export async function startControlPlaneProcess(opts: ControlPlaneProcessOptions,
   );
   const follow = meshFollower(tokens, secrets, xds, logger);
   plane.onMesh(follow);
-  await plane.start();
+  try {
+    await plane.start();
+  } catch (err) {
+    xds.close();
+    secrets.close();
+    tls.close();
+    throw err;
+  }
   follow(plane.mesh());
   secrets.start();
   const started = plane;

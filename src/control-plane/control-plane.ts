@@ -151,6 +151,13 @@ export function createControlPlane(config: ControlPlaneConfig, deps: ControlPlan
     return bindGrpc(server, addr, creds);
   }
 
+  async function close(): Promise<void> {
+    listeners.clear();
+    await deps.source.close();
+    await Promise.all(servers.map(shutdownGrpc));
+    await admin.close();
+  }
+
   return {
     metrics,
     mesh,
@@ -158,17 +165,18 @@ export function createControlPlane(config: ControlPlaneConfig, deps: ControlPlan
     config: () => configSnapshot,
     ports: () => ({ admin: admin.port(), ...bound }),
     async start() {
-      await admin.start();
-      apply(await deps.source.start(apply));
-      if (config.grpcTls && deps.tlsCredentials) bound.grpcTls = await startGrpc('tls', config.grpcTls, deps.tlsCredentials);
-      if (config.grpcPlaintext) bound.grpcPlaintext = await startGrpc('plaintext', config.grpcPlaintext, grpc.ServerCredentials.createInsecure());
+      try {
+        await admin.start();
+        apply(await deps.source.start(apply));
+        if (config.grpcTls && deps.tlsCredentials) bound.grpcTls = await startGrpc('tls', config.grpcTls, deps.tlsCredentials);
+        if (config.grpcPlaintext) bound.grpcPlaintext = await startGrpc('plaintext', config.grpcPlaintext, grpc.ServerCredentials.createInsecure());
+      } catch (err) {
+        // Release whatever did bind (e.g. admin up, gRPC port taken) so a failed start leaves nothing running.
+        await close();
+        throw err;
+      }
       logger.info('control plane started', { ports: { admin: admin.port(), ...bound }, meshVersion: meshSnapshot?.version });
     },
-    async close() {
-      listeners.clear();
-      await deps.source.close();
-      await Promise.all(servers.map(shutdownGrpc));
-      await admin.close();
-    },
+    close,
   };
 }

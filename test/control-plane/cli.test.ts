@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,4 +64,27 @@ test('ambit controlplane fails with a clear message without --config-dir', async
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.equal(code, 2);
   assert.match(err, /--config-dir and --state-dir are required/);
+});
+
+test('ambit controlplane exits 1 (and does not hang) when its admin port is taken', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, HOST, resolve));
+  const taken = (blocker.address() as AddressInfo).port;
+  const state = await mkdtemp(join(tmpdir(), 'ambit-cli-state-'));
+  try {
+    const child = spawn(process.execPath, [
+      BIN, 'controlplane', '--config-dir', fixtureDir('bookinfo'), '--state-dir', state, '--listen', HOST,
+      '--admin-port', String(taken), '--grpc-listen', HOST, '--grpc-port', '0', '--no-plaintext',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(timer);
+    assert.equal(code, 1, log);
+    assert.match(log, /failed to start.*EADDRINUSE/);
+  } finally {
+    blocker.close();
+    await rm(state, { recursive: true, force: true });
+  }
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { createControlPlane, type ControlPlane } from '../../src/control-plane/control-plane.js';
 import { createDirConfigSource } from '../../src/control-plane/config/dir-source.js';
+import { createMemoryConfigSource } from '../../src/control-plane/config/memory-source.js';
 import { DEFAULT_MESH_OPTIONS } from '../../src/shared/model/build-mesh.js';
 import type { ConfigSnapshot, ConfigSource } from '../../src/shared/model/objects.js';
 import type { MeshSnapshot } from '../../src/shared/model/mesh.js';
@@ -158,5 +159,23 @@ test('hot reload rebuilds the mesh; bad input is listed at /debug/config-errors 
     assert.match(metrics, /ambit_certificates_denied_total\{reason="permission-denied"\} 1/);
   } finally {
     await h.close();
+  }
+});
+
+test('memory config source drives the mesh; a throwing mesh listener does not stop others', async () => {
+  const base = createMemoryConfigSource([]);
+  const plane = createControlPlane({ meshOptions: DEFAULT_MESH_OPTIONS, admin: { host: HOST, port: 0 } }, { source: base, logger: silentLogger, registry: new Registry() });
+  await plane.start();
+  try {
+    assert.equal(plane.mesh().workloads.size, 0);
+    plane.onMesh(() => {
+      throw new Error('listener bug');
+    });
+    const next = nextMesh(plane, (m) => m.nodes.has('n1'));
+    base.set([{ kind: 'Node', apiVersion: 'v1', origin: { source: 'mem' }, metadata: { name: 'n1', namespace: '', labels: {}, annotations: {} }, spec: { internalIP: '127.0.40.9' } }]);
+    assert.equal((await next).nodes.get('n1')?.address, '127.0.40.9');
+    assert.equal(plane.config()?.revision, 2);
+  } finally {
+    await plane.close();
   }
 });

@@ -17,13 +17,13 @@ import type {
   ServiceObject,
   WorkloadEntryObject,
 } from './objects.js';
-import type { MeshNode, MeshOptions, MeshService, MeshSnapshot, MeshWaypoint } from './mesh.js';
+import type { MeshOptions, MeshService, MeshSnapshot, Workload } from './mesh.js';
 import { draftWaypoint, isWaypointGateway, type WaypointDraft } from './build-waypoints.js';
-import { gatewayWorkload, podWorkload, serviceEntryWorkloads, workloadEntryWorkload, type WorkloadDraft } from './build-workloads.js';
+import { gatewayWorkload, podWorkload, serviceEntryWorkloads, workloadEntryWorkload, type WorkloadContext, type WorkloadDraft } from './build-workloads.js';
 import { finishWorkload } from './finish-workload.js';
-import { kubeService, serviceEntryServices } from './build-services.js';
+import { kubeService, serviceEntryServices, type ServiceContext } from './build-services.js';
 import { meshHttpRoute, meshPolicy, meshRequestAuthentication } from './build-policies.js';
-import { createLabelIndex } from './label-index.js';
+import { createLabelIndex, type LabelIndex } from './label-index.js';
 import { keepIdentity } from './deep-equal.js';
 
 export const DEFAULT_MESH_OPTIONS: MeshOptions = {
@@ -89,15 +89,15 @@ function sortedMap<V>(entries: Iterable<readonly [string, V]>): Map<string, V> {
   return out;
 }
 
-/** Builds the mesh model. `previous` is only used to keep identity of unchanged entries and to number the version. */
-export function buildMesh(config: ConfigSnapshot, options: MeshOptions = DEFAULT_MESH_OPTIONS, previous?: MeshSnapshot): MeshSnapshot {
-  const objects = [...config.objects.values()];
-  const k = partition(objects);
-  const namespaces = namespaceLabels(k, objects);
-  const waypoints = new Map<string, WaypointDraft>();
-  for (const gw of k.gateways) if (isWaypointGateway(gw)) waypoints.set(`${gw.metadata.namespace}/${gw.metadata.name}`, draftWaypoint(gw, options));
-  const wctx = { options, namespaces, nodes: k.nodes, waypoints };
+interface WorkloadPhase {
+  readonly drafts: WorkloadDraft[];
+  readonly index: LabelIndex<WorkloadDraft>;
+  /** Inline-endpoint workloads of each ServiceEntry. */
+  readonly inline: ReadonlyMap<ServiceEntryObject, WorkloadDraft[]>;
+}
 
+/** Workload drafts from pods, WorkloadEntries, pod-less waypoint Gateways and ServiceEntry endpoints. */
+function draftWorkloads(k: ByKind, wctx: WorkloadContext): WorkloadPhase {
   const drafts: WorkloadDraft[] = [];
   for (const pod of k.pods) {
     const d = podWorkload(wctx, pod);
@@ -107,15 +107,18 @@ export function buildMesh(config: ConfigSnapshot, options: MeshOptions = DEFAULT
   const podWaypoints = new Set<string>();
   for (const d of drafts) if (d.waypointFor !== undefined) podWaypoints.add(d.waypointFor);
   for (const gw of k.gateways) {
-    const wp = waypoints.get(`${gw.metadata.namespace}/${gw.metadata.name}`);
+    const wp = wctx.waypoints.get(`${gw.metadata.namespace}/${gw.metadata.name}`);
     const d = wp && !podWaypoints.has(wp.base.key) ? gatewayWorkload(wctx, gw, wp) : undefined;
     if (d) drafts.push(d);
   }
   const inline = new Map(k.serviceEntries.map((se) => [se, serviceEntryWorkloads(wctx, se)] as const));
   const index = createLabelIndex(drafts.filter((d) => d.selectable));
   for (const list of inline.values()) drafts.push(...list);
+  return { drafts, index, inline };
+}
 
-  const sctx = { options, namespaces, namespaceAnnotations: k.namespaceAnnotations, waypoints, index };
+/** Services from Services and ServiceEntries (a Service wins a hostname clash), and ServiceEntry name → keys. */
+function buildServices(k: ByKind, sctx: ServiceContext, inline: WorkloadPhase['inline']) {
   const services = new Map<string, MeshService>();
   const serviceEntryKeys = new Map<string, string[]>();
   for (const svc of k.services) {
@@ -127,35 +130,42 @@ export function buildMesh(config: ConfigSnapshot, options: MeshOptions = DEFAULT
     serviceEntryKeys.set(`${se.metadata.namespace}/${se.metadata.name}`, list.map((s) => s.key));
     for (const s of list) if (!services.has(s.key)) services.set(s.key, s);
   }
+  return { services, serviceEntryKeys };
+}
 
+/** A sorted map of `entries`, each replaced by its previous instance when structurally equal. */
+function keyed<V>(entries: Iterable<readonly [string, V]>, previous: ReadonlyMap<string, V> | undefined): Map<string, V> {
+  return sortedMap([...entries].map(([key, v]) => [key, keepIdentity(v, previous?.get(key))] as const));
+}
+
+/** Builds the mesh model. `previous` is only used to keep identity of unchanged entries and to number the version. */
+export function buildMesh(config: ConfigSnapshot, options: MeshOptions = DEFAULT_MESH_OPTIONS, previous?: MeshSnapshot): MeshSnapshot {
+  const objects = [...config.objects.values()];
+  const k = partition(objects);
+  const namespaces = namespaceLabels(k, objects);
+  const waypoints = new Map<string, WaypointDraft>();
+  for (const gw of k.gateways) if (isWaypointGateway(gw)) waypoints.set(`${gw.metadata.namespace}/${gw.metadata.name}`, draftWaypoint(gw, options));
+  const { drafts, index, inline } = draftWorkloads(k, { options, namespaces, nodes: k.nodes, waypoints });
+  const { services, serviceEntryKeys } = buildServices(k, { options, namespaces, namespaceAnnotations: k.namespaceAnnotations, waypoints, index }, inline);
   const pctx = { options, index, waypoints, services, serviceEntryKeys };
-  const policies = k.policies.map((p) => meshPolicy(pctx, p));
-  const requestAuthentications = k.requestAuthentications.map((r) => meshRequestAuthentication(pctx, r));
-  const httpRoutes = k.routes.map((r) => meshHttpRoute(pctx, r));
-
-  const prev = previous;
-  const nodes = sortedMap(
-    [...k.nodes.values()].map((n) => [n.metadata.name, keepIdentity<MeshNode>({ name: n.metadata.name, address: n.spec.internalIP }, prev?.nodes.get(n.metadata.name))] as const),
-  );
+  // Policies last: selector policies record themselves on the drafts before those are finished.
+  const policies = k.policies.map((p) => [p.metadata.namespace + '/' + p.metadata.name, meshPolicy(pctx, p)] as const);
   // Workloads keep config order (deterministic: files sorted, then documents); sorting 10k keys costs more than it helps.
-  const workloads = new Map<string, MeshSnapshot['workloads'] extends ReadonlyMap<string, infer W> ? W : never>();
-  for (const d of drafts) workloads.set(d.uid, finishWorkload(d, prev?.workloads.get(d.uid)));
-  const meshWaypoints = sortedMap(
-    [...waypoints.values()].map((w) => {
-      const full: MeshWaypoint = { ...w.base, services: [...w.services].sort(), workloads: [...w.workloads].sort() };
-      return [w.base.key, keepIdentity(full, prev?.waypoints.get(w.base.key))] as const;
-    }),
-  );
+  const workloads = new Map<string, Workload>();
+  for (const d of drafts) workloads.set(d.uid, finishWorkload(d, previous?.workloads.get(d.uid)));
   return {
     version: (previous?.version ?? 0) + 1,
     options,
-    nodes,
+    nodes: keyed([...k.nodes.values()].map((n) => [n.metadata.name, { name: n.metadata.name, address: n.spec.internalIP }] as const), previous?.nodes),
     workloads,
-    services: sortedMap([...services].map(([key, s]) => [key, keepIdentity(s, prev?.services.get(key))] as const)),
-    waypoints: meshWaypoints,
-    policies: sortedMap(policies.map((p) => [p.key, keepIdentity(p, prev?.policies.get(p.key))] as const)),
-    requestAuthentications: sortedMap(requestAuthentications.map((r) => [r.key, keepIdentity(r, prev?.requestAuthentications.get(r.key))] as const)),
-    httpRoutes: sortedMap(httpRoutes.map((r) => [r.key, keepIdentity(r, prev?.httpRoutes.get(r.key))] as const)),
+    services: keyed(services, previous?.services),
+    waypoints: keyed(
+      [...waypoints.values()].map((w) => [w.base.key, { ...w.base, services: [...w.services].sort(), workloads: [...w.workloads].sort() }] as const),
+      previous?.waypoints,
+    ),
+    policies: keyed(policies, previous?.policies),
+    requestAuthentications: keyed(k.requestAuthentications.map((r) => meshRequestAuthentication(pctx, r)).map((r) => [r.key, r] as const), previous?.requestAuthentications),
+    httpRoutes: keyed(k.routes.map((r) => meshHttpRoute(pctx, r)).map((r) => [r.key, r] as const), previous?.httpRoutes),
     namespaces: sortedMap(namespaces),
   };
 }

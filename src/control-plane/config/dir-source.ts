@@ -59,7 +59,7 @@ export function createDirConfigSource(config: DirConfigSourceConfig): ConfigSour
   let rescanRequested = false;
   let closed = false;
 
-  async function loadFile(path: string): Promise<void> {
+  async function loadFile(path: string, forced: ReadonlySet<string>): Promise<void> {
     let fingerprint: string;
     try {
       const st = await stat(path);
@@ -69,7 +69,7 @@ export function createDirConfigSource(config: DirConfigSourceConfig): ConfigSour
       return;
     }
     const prev = files.get(path);
-    if (prev && prev.fingerprint === fingerprint && !dirty.has(path)) return;
+    if (prev && prev.fingerprint === fingerprint && !forced.has(path)) return;
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) return;
     if (prev && prev.text === text) {
@@ -82,11 +82,14 @@ export function createDirConfigSource(config: DirConfigSourceConfig): ConfigSour
   }
 
   async function scanOnce(): Promise<void> {
+    // Files named by watch events are re-read even if their stat looks unchanged; events arriving during this scan
+    // stay in `dirty` for the next one.
+    const forced = new Set(dirty);
+    dirty.clear();
     const paths = await listConfigFiles(dir);
     const present = new Set(paths);
     for (const p of [...files.keys()]) if (!present.has(p)) files.delete(p);
-    for (const p of paths) await loadFile(p);
-    dirty.clear();
+    for (const p of paths) await loadFile(p, forced);
     const results = new Map([...files].map(([p, f]) => [p, f.result] as const));
     const merged = mergeFileResults(results, snapshot.objects);
     if (snapshot.revision > 0 && sameSnapshot(snapshot, merged.objects, merged.errors, merged.notices)) return;

@@ -17,7 +17,7 @@ const snapshot = mesh(1, {
     policy('other', 'not-mine', 'DENY', [{}], { waypoints: ['other/waypoint'] }),
   ],
   ras: [requestAuthn('shop', 'jwt', [{ issuer: 'iss', audiences: ['aud'], jwksUri: 'http://127.0.30.9/jwks', fromHeaders: [{ name: 'x-jwt', prefix: 'Bearer ' }], fromParams: [], forwardOriginalToken: true }], ['shop/waypoint'])],
-  routes: [stickyRoute('shop', 'products-canary', 'cookie:user', [['products-v1', 90], ['products-v2', 10]], [PRODUCTS]), stickyRoute('shop', 'bad', 'nonsense', [['a', 1], ['b', 1]], [PRODUCTS])],
+  routes: [stickyRoute('shop', 'products-canary', 'cookie:user', [['products-v1', 90], ['products-v2', 10]], [PRODUCTS]), stickyRoute('shop', 'bad', 'not valid', [['a', 1], ['b', 1]], [PRODUCTS])],
 });
 
 test('policies for this waypoint only, round-tripping Istio fields, allow-nothing and dry-run', () => {
@@ -54,6 +54,8 @@ test('request authentications, sticky routes and settings', () => {
 test('sticky-key annotation parsing', () => {
   assert.deepEqual(parseStickyKey('header:x-user'), { kind: 'header', name: 'x-user' });
   assert.deepEqual(parseStickyKey('cookie:session'), { kind: 'cookie', name: 'session' });
+  assert.deepEqual(parseStickyKey('x-user'), { kind: 'header', name: 'x-user' }, 'bare name = header');
   assert.equal(parseStickyKey('query:x'), undefined);
+  assert.equal(parseStickyKey('a b'), undefined);
   assert.equal(parseStickyKey(undefined), undefined);
 });

@@ -94,7 +94,12 @@ export function labelsFor(e: HttpLogEntry, ctx: LabelContext): IstioHttpLabels {
   const dstIp = cp.upstream_remote_address?.socket_address?.address;
   const dst = dstIp ? ctx.index.workloadByIp(dstIp) : undefined;
   const vip = cp.downstream_local_address?.socket_address?.address;
-  const svc: ServiceInfo | undefined = (e.request?.authority ? ctx.index.serviceByHost(e.request.authority) : undefined) ?? (vip ? ctx.index.serviceByVip(vip) : undefined);
+  const authority = e.request?.authority;
+  const authorityIp = authority ? ipOf(authority) : undefined;
+  const svc: ServiceInfo | undefined =
+    (authority ? ctx.index.serviceByHost(authority) : undefined) ??
+    (authorityIp ? ctx.index.serviceByVip(authorityIp) : undefined) ??
+    (vip ? ctx.index.serviceByVip(vip) : undefined);
   const grpcStatus = e.response?.response_trailers?.['grpc-status'] ?? e.response?.response_headers?.['grpc-status'];
   const isGrpc = (reqHeaders['content-type'] ?? '').startsWith('application/grpc');
   return {

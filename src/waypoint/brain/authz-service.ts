@@ -12,6 +12,7 @@ import { toAuthzRequest, type CheckRequestMessage, type MappingOptions } from '.
 import { AUTHZ_DEBUG_HEADER, GRPC_CODE, RBAC_DENIED_BODY } from './constants.js';
 import type { BrainMetrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
+import type { ServiceResolver } from './service-resolver.js';
 
 export interface CheckHandlerDeps {
   readonly store: PolicyStore;
@@ -19,8 +20,8 @@ export interface CheckHandlerDeps {
   readonly metrics: BrainMetrics;
   readonly logger: Logger;
   readonly tracer?: Tracer;
-  /** Service key for a destination address (from workload discovery), when known. */
-  readonly serviceForAddress?: (ip: string, port: number | undefined) => string | undefined;
+  /** Service of a request beyond `context_extensions.service`; default: `:authority` among policy services. */
+  readonly resolveService?: ServiceResolver;
   readonly nowSec?: () => number;
   readonly mapping?: MappingOptions;
   /** False until the first policy set arrived: deny rather than enforce an empty (allow-all) set. */
@@ -77,6 +78,7 @@ export interface CheckHandler {
 
 export function createCheckHandler(deps: CheckHandlerDeps): CheckHandler {
   const nowSec = deps.nowSec ?? (() => Math.floor(Date.now() / 1000));
+  const resolve: ServiceResolver = deps.resolveService ?? ((state, host) => state.serviceForHost(host));
   const outcomeOf = (d: Decision): CheckOutcome => ({
     allow: d.allow,
     status: d.allow ? 200 : 403,
@@ -89,10 +91,7 @@ export function createCheckHandler(deps: CheckHandlerDeps): CheckHandler {
     const state = deps.store.current();
     const { request, serviceHint } = toAuthzRequest(msg, deps.mapping);
     if (deps.synced && !deps.synced()) return { outcome: { allow: false, status: 403, reason: 'policies-not-synced' }, request };
-    const service =
-      serviceHint ??
-      (request.destinationIp ? deps.serviceForAddress?.(request.destinationIp, request.destinationPort) : undefined) ??
-      state.serviceForHost(request.host);
+    const service = serviceHint ?? resolve(state, request.host, request.destinationIp);
     const authn = authenticate(state.jwtRulesFor(service), deps.jwks, request, nowSec());
     if (authn.kind === 'rejected') {
       deps.metrics.jwtRejections.inc({ reason: authn.error });

@@ -17,7 +17,8 @@ import { createJwksCache } from './jwks-cache.js';
 import { createBrainMetrics } from './metrics.js';
 import type { PolicyState } from './policy-state.js';
 import { createPolicyStore, type PolicyStore, type XdsResourceUpdate } from './policy-store.js';
-import { createWorkloadIndex, serviceKey, type WorkloadIndex } from './workload-index.js';
+import { createWorkloadIndex, type WorkloadIndex } from './workload-index.js';
+import { createServiceResolver } from './service-resolver.js';
 
 /** Where policies and workloads come from. `start` hands over the sinks; updates may arrive at any time after. */
 export interface PolicySource {
@@ -79,22 +80,20 @@ export function createBrain(config: BrainConfig, deps: BrainDeps): Brain {
   };
   const store = createPolicyStore(onState);
   const workloads = createWorkloadIndex();
+  const resolveService = createServiceResolver(workloads);
   const checkHandler = createCheckHandler({
     store,
     jwks: (r) => jwks.lookup(r),
     metrics,
     logger,
     ...(deps.tracer ? { tracer: deps.tracer } : {}),
-    serviceForAddress: (ip) => {
-      const s = workloads.serviceByVip(ip);
-      return s ? serviceKey(s) : undefined;
-    },
+    resolveService,
     mapping: { xffTrustedHops: config.xffTrustedHops ?? 0 },
     synced: () => synced,
   });
   const grpcServer = createBrainGrpcServer({
     check: checkHandler,
-    process: createProcessHandler({ store, metrics, logger }) as never,
+    process: createProcessHandler({ store, metrics, logger, resolveService }) as never,
     streamAccessLogs: createAccessLogHandler({
       index: workloads,
       clusterId: config.clusterId ?? 'Kubernetes',

@@ -10,6 +10,7 @@ import { BACKEND_HEADER } from './constants.js';
 import type { BrainMetrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
 import { assignBackend, stickyKeyValue } from './sticky.js';
+import type { ServiceResolver } from './service-resolver.js';
 
 interface HeaderValue {
   readonly key?: string;
@@ -36,6 +37,7 @@ export interface ExtProcDeps {
   readonly store: PolicyStore;
   readonly metrics: BrainMetrics;
   readonly logger: Logger;
+  readonly resolveService?: ServiceResolver;
 }
 
 function headerMap(list: readonly HeaderValue[]): Map<string, string> {
@@ -51,7 +53,8 @@ function headerMap(list: readonly HeaderValue[]): Map<string, string> {
 /** The ProcessingResponse for one request-headers message (exported for unit tests). */
 export function respondToHeaders(deps: ExtProcDeps, headers: ReadonlyMap<string, string>): Record<string, unknown> {
   const state = deps.store.current();
-  const service = state.serviceForHost(headers.get(':authority') ?? headers.get('host') ?? '');
+  const host = headers.get(':authority') ?? headers.get('host') ?? '';
+  const service = deps.resolveService ? deps.resolveService(state, host) : state.serviceForHost(host);
   const route = state.stickyFor(service);
   const key = route ? stickyKeyValue(route, headers) : undefined;
   const backend = route && key !== undefined ? assignBackend(route, key) : undefined;

@@ -16,10 +16,12 @@ import type { ResourceGenerator, XdsClientInfo, XdsResource } from '../../xds/ge
 import { makeResource } from '../../xds/resource.js';
 import { brainWaypoint } from './policies.js';
 
-/** Parses the annotation value; undefined when malformed. */
+/** Parses `header:<name>`, `cookie:<name>` or a bare header name; undefined when malformed. */
 export function parseStickyKey(value: string | undefined): StickyRouteInput['key'] | undefined {
-  const m = value ? /^(header|cookie):(.+)$/.exec(value.trim()) : null;
-  return m ? { kind: m[1] as 'header' | 'cookie', name: m[2]! } : undefined;
+  const v = value?.trim() ?? '';
+  const m = /^(header|cookie):(.+)$/.exec(v);
+  if (m) return { kind: m[1] as 'header' | 'cookie', name: m[2]! };
+  return /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(v) ? { kind: 'header', name: v } : undefined;
 }
 
 export function stickyRouteInput(route: MeshHttpRoute, services: readonly string[]): StickyRouteInput | undefined {

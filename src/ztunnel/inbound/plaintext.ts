@@ -13,6 +13,7 @@ import { formatHostPort, normalizeIp } from '../state/ip.js';
 import { trackConnection } from '../access-log.js';
 import { relay, socketEnd } from '../proxy/relay.js';
 import { authorizeAndConnect } from './deliver.js';
+import { createByteReader } from '../proxy/byte-reader.js';
 
 export interface PlaintextInboundConfig {
   readonly listenAddress: string;
@@ -100,27 +101,13 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
 
 /** Reads a PROXY v1 line; bytes after it stay in the socket. Undefined when absent or malformed. */
 async function readProxyV1(socket: net.Socket): Promise<{ ip: string; port: number } | undefined> {
-  let buf = Buffer.alloc(0);
-  while (buf.length < MAX_V1_HEADER) {
-    const chunk = socket.read() as Buffer | null;
-    if (chunk === null) {
-      if (socket.readableEnded || socket.destroyed) return undefined;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          for (const ev of ['readable', 'end', 'close']) socket.off(ev, done);
-          resolve();
-        };
-        for (const ev of ['readable', 'end', 'close']) socket.on(ev, done);
-      });
-      continue;
-    }
-    buf = Buffer.concat([buf, chunk]);
-    const eol = buf.indexOf('\r\n');
-    if (eol < 0) continue;
-    if (eol + 2 < buf.length) socket.unshift(buf.subarray(eol + 2));
-    return parseProxyV1(buf.subarray(0, eol).toString('latin1'));
+  const reader = createByteReader(socket);
+  try {
+    const line = await reader.readUntil('\r\n', MAX_V1_HEADER - 2);
+    return line ? parseProxyV1(line.toString('latin1')) : undefined;
+  } finally {
+    reader.release();
   }
-  return undefined;
 }
 
 export function parseProxyV1(line: string): { ip: string; port: number } | undefined {

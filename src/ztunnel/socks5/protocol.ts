@@ -1,5 +1,6 @@
 /** RFC 1928 SOCKS5 wire format: no-auth method negotiation and the CONNECT request, read from a paused socket. */
 import type { Socket } from 'node:net';
+import type { ByteReader } from '../proxy/byte-reader.js';
 import { bytesToIp } from '../state/ip.js';
 import type { OutboundTarget } from '../state/resolve.js';
 
@@ -29,30 +30,11 @@ export function encodeReply(code: number): Buffer {
   return Buffer.from([SOCKS_VERSION, code, 0x00, 0x01, 0, 0, 0, 0, 0, 0]);
 }
 
-/** Reads exactly n bytes, or throws when the socket ends first. */
-export async function readExactly(socket: Socket, n: number): Promise<Buffer> {
-  for (;;) {
-    const chunk = socket.read(n) as Buffer | null;
-    if (chunk !== null) {
-      if (chunk.length === n) return chunk;
-      throw new Error(`connection closed after ${chunk.length} of ${n} bytes`);
-    }
-    if (socket.readableEnded || socket.destroyed) throw new Error('connection closed during SOCKS5 handshake');
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        for (const ev of ['readable', 'end', 'close', 'error']) socket.off(ev, done);
-        resolve();
-      };
-      for (const ev of ['readable', 'end', 'close', 'error']) socket.on(ev, done);
-    });
-  }
-}
-
 /** Method negotiation: true when no-auth was offered (and accepted). Writes the method selection reply. */
-export async function negotiate(socket: Socket): Promise<{ ok: boolean; reason?: string }> {
-  const [ver, nmethods] = await readExactly(socket, 2);
+export async function negotiate(socket: Socket, reader: ByteReader): Promise<{ ok: boolean; reason?: string }> {
+  const [ver, nmethods] = await reader.read(2);
   if (ver !== SOCKS_VERSION) return { ok: false, reason: `SOCKS version ${String(ver)} is not 5` };
-  const methods = nmethods ? await readExactly(socket, nmethods) : Buffer.alloc(0);
+  const methods = nmethods ? await reader.read(nmethods) : Buffer.alloc(0);
   if (!methods.includes(METHOD_NO_AUTH)) {
     socket.write(Buffer.from([SOCKS_VERSION, METHOD_NONE_ACCEPTABLE]));
     return { ok: false, reason: 'client offered no acceptable authentication method' };
@@ -61,20 +43,20 @@ export async function negotiate(socket: Socket): Promise<{ ok: boolean; reason?:
   return { ok: true };
 }
 
-export async function readRequest(socket: Socket): Promise<SocksRequest> {
-  const [ver, cmd, , atyp] = await readExactly(socket, 4);
+export async function readRequest(reader: ByteReader): Promise<SocksRequest> {
+  const [ver, cmd, , atyp] = await reader.read(4);
   if (ver !== SOCKS_VERSION) return { ok: false, reason: `SOCKS version ${String(ver)} is not 5` };
   if (cmd !== CMD_CONNECT) return { ok: false, reply: REPLY.commandNotSupported, reason: `command ${String(cmd)} is not CONNECT` };
   let target: OutboundTarget;
   if (atyp === 0x01 || atyp === 0x04) {
-    const ip = bytesToIp(await readExactly(socket, atyp === 0x01 ? 4 : 16))!;
-    target = { kind: 'ip', ip, port: (await readExactly(socket, 2)).readUInt16BE(0) };
+    const ip = bytesToIp(await reader.read(atyp === 0x01 ? 4 : 16))!;
+    target = { kind: 'ip', ip, port: (await reader.read(2)).readUInt16BE(0) };
   } else if (atyp === 0x03) {
-    const [len] = await readExactly(socket, 1);
+    const [len] = await reader.read(1);
     if (!len) return { ok: false, reply: REPLY.generalFailure, reason: 'empty domain name' };
-    const name = (await readExactly(socket, len)).toString('latin1');
+    const name = (await reader.read(len)).toString('latin1');
     if (!/^[A-Za-z0-9.-]+$/.test(name)) return { ok: false, reply: REPLY.hostUnreachable, reason: `invalid domain name "${name}"` };
-    target = { kind: 'hostname', hostname: name, port: (await readExactly(socket, 2)).readUInt16BE(0) };
+    target = { kind: 'hostname', hostname: name, port: (await reader.read(2)).readUInt16BE(0) };
   } else {
     return { ok: false, reply: REPLY.addressTypeNotSupported, reason: `address type ${String(atyp)} is not supported` };
   }

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { normalizeIp } from '../state/ip.js';
 import { handleOutbound, type OutboundDeps } from '../proxy/outbound.js';
+import { createByteReader } from '../proxy/byte-reader.js';
 import { encodeReply, negotiate, readRequest, REPLY } from './protocol.js';
 
 export interface Socks5ServerConfig {
@@ -42,13 +43,16 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
 
   const serve = async (socket: net.Socket): Promise<void> => {
     const timer = setTimeout(() => socket.destroy(new Error('SOCKS5 handshake timed out')), config.handshakeTimeoutMs ?? 10_000);
-    const negotiated = await negotiate(socket);
+    const reader = createByteReader(socket);
+    const negotiated = await negotiate(socket, reader);
     if (!negotiated.ok) {
       clearTimeout(timer);
       return refuse(socket, undefined, negotiated.reason ?? 'negotiation failed');
     }
-    const req = await readRequest(socket);
-    clearTimeout(timer);
+    const req = await readRequest(reader).finally(() => {
+      clearTimeout(timer);
+      reader.release();
+    });
     if (!req.ok) return refuse(socket, req.reply, req.reason);
     const source = deps.state.localWorkloadByIp(normalizeIp(socket.remoteAddress ?? ''));
     if (!source) return refuse(socket, REPLY.notAllowed, `source ${String(socket.remoteAddress)} is not a workload on this node`);

@@ -1,0 +1,113 @@
+/**
+ * Malformed or unauthorized input is rejected cleanly, without disturbing connections already flowing: a client
+ * certificate from another CA, bad HBONE requests (400), and malformed SOCKS5 handshakes.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { hboneServerName } from '../../src/shared/constants.js';
+import { createFakeCa, type FakeCa } from './support/fake-ca.js';
+import { echoServer, metricValue, roundTrip, socksConnect, startNode, workload, type TestNode } from './support/mesh.js';
+
+const NODE = '127.0.12.11';
+const CLIENT_IP = '127.0.13.1';
+const SERVER_IP = '127.0.13.2';
+const CLIENT_ID = 'spiffe://cluster.local/ns/default/sa/client';
+
+describe('ztunnel rejects bad input cleanly', () => {
+  let ca: FakeCa;
+  let otherCa: FakeCa;
+  let node: TestNode;
+  let echo: Awaited<ReturnType<typeof echoServer>>;
+
+  before(async () => {
+    [ca, otherCa] = await Promise.all([createFakeCa(), createFakeCa('other-ca')]);
+    node = await startNode('node-r', NODE, ca, new Map([['node-r', NODE]]));
+    echo = await echoServer(SERVER_IP, 8080);
+    node.zt.state.upsertWorkload(workload({ name: 'client', ip: CLIENT_IP, node: 'node-r' }));
+    node.zt.state.upsertWorkload(workload({ name: 'echo', ip: SERVER_IP, node: 'node-r' }));
+  });
+  after(async () => {
+    await Promise.all([node?.zt.close(), echo?.close()]);
+    await Promise.all([ca?.close(), otherCa?.close()]);
+  });
+
+  /** An HTTP/2 session to the node's HBONE port with a certificate from `issuer`. */
+  async function hboneSession(issuer: FakeCa, sni: string): Promise<http2.ClientHttp2Session> {
+    const { keyPem, chain } = await issuer.fetch(CLIENT_ID);
+    return new Promise((resolve, reject) => {
+      const session = http2.connect(`https://${NODE}:15008`, {
+        createConnection: () =>
+          tls.connect({ host: NODE, port: 15008, servername: sni, key: keyPem, cert: chain[0], ca: [ca.rootPem], ALPNProtocols: ['h2'], minVersion: 'TLSv1.3', checkServerIdentity: () => undefined }),
+      });
+      session.once('connect', () => resolve(session));
+      session.once('error', reject);
+      session.once('close', () => reject(new Error('session closed')));
+    });
+  }
+
+  function connectStatus(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = session.request(headers, { endStream: false });
+      req.once('response', (h) => resolve(Number(h[':status'])));
+      req.once('error', reject);
+      req.once('close', () => reject(new Error('stream closed without response')));
+    });
+  }
+
+  it('refuses a client certificate from another CA at the TLS handshake', async () => {
+    // TLS 1.3: the client may finish its side before the server checks the client certificate, so the refusal shows
+    // either as a failed session or as a CONNECT that never gets a response.
+    const outcome = await hboneSession(otherCa, hboneServerName(SERVER_IP)).then(
+      (session) =>
+        connectStatus(session, { ':method': 'CONNECT', ':authority': `${SERVER_IP}:8080` }).then(
+          (status) => `status ${status}`,
+          () => 'refused',
+        ),
+      () => 'refused',
+    );
+    assert.equal(outcome, 'refused');
+    assert.equal(echo.peers.length, 0, 'nothing reached the workload');
+  });
+
+  it('answers 400 to non-CONNECT, bad authority and authority/SNI mismatch; 503 for an unknown local target', async () => {
+    // A long-lived connection through SOCKS5 keeps flowing while bad requests arrive.
+    const live = await socksConnect({ host: NODE, port: node.ports.socks5.port }, { ip: SERVER_IP, port: 8080 }, CLIENT_IP);
+    assert.equal(live.reply, 0);
+    const session = await hboneSession(ca, hboneServerName(SERVER_IP));
+    try {
+      assert.equal(await connectStatus(session, { ':method': 'GET', ':path': '/', ':authority': `${SERVER_IP}:8080` }), 400);
+      assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': 'not-an-ip:8080' }), 400);
+      assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${CLIENT_IP}:8080` }), 400);
+      assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${SERVER_IP}:15008` }), 503);
+      assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${SERVER_IP}:8080` }), 200);
+    } finally {
+      session.close();
+    }
+    assert.equal(await metricValue(node.registry, 'ambit_ztunnel_hbone_responses_total', { code: '400' }), 3);
+    const echoed = await roundTrip(live.socket, Buffer.from('still alive'));
+    assert.equal(echoed.toString(), 'still alive');
+  });
+
+  it('rejects malformed SOCKS5 handshakes with the RFC 1928 reply, leaving others unaffected', async () => {
+    const send = (bytes: number[], from = CLIENT_IP): Promise<Buffer> =>
+      new Promise((resolve) => {
+        const s = net.connect({ host: NODE, port: node.ports.socks5.port, localAddress: from });
+        const chunks: Buffer[] = [];
+        s.on('data', (d: Buffer) => chunks.push(d));
+        s.on('error', () => undefined);
+        s.once('close', () => resolve(Buffer.concat(chunks)));
+        s.once('connect', () => s.end(Buffer.from(bytes)));
+      });
+    assert.deepEqual([...(await send([4, 1, 0]))], [], 'SOCKS4 greeting: closed without reply');
+    assert.deepEqual([...(await send([5, 1, 2]))], [5, 0xff], 'only user/password offered: no acceptable method');
+    assert.deepEqual([...(await send([5, 1, 0, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80]))], [5, 0, 5, 7, 0, 1, 0, 0, 0, 0, 0, 0], 'BIND: command not supported');
+    assert.deepEqual([...(await send([5, 1, 0, 5, 1, 0, 9, 1, 2]))], [5, 0, 5, 8, 0, 1, 0, 0, 0, 0, 0, 0], 'unknown address type');
+    assert.deepEqual([...(await send([5, 1, 0, 5, 1, 0, 1, 127]))], [5, 0], 'truncated request: closed after method reply');
+    const ok = await socksConnect({ host: NODE, port: node.ports.socks5.port }, { ip: SERVER_IP, port: 8080 }, CLIENT_IP);
+    assert.equal(ok.reply, 0);
+    assert.equal((await roundTrip(ok.socket, Buffer.from('x'))).toString(), 'x');
+  });
+});

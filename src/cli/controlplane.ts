@@ -82,8 +82,9 @@ export async function startControlPlaneProcess(opts: ControlPlaneProcessOptions,
     onError: (err) => logger.error('waypoint certificate issuance failed', { err }),
   });
   const waypointGenerators = createWaypointGenerators({ secrets });
+  const authorization = createAuthorizationGenerator();
   const xds = createXdsServer({
-    generators: [createAddressGenerator(), createWorkloadGenerator(), createAuthorizationGenerator(), ...waypointGenerators.generators, ...createBrainGenerators()],
+    generators: [createAddressGenerator(), createWorkloadGenerator(), authorization, ...waypointGenerators.generators, ...createBrainGenerators()],
     authenticate: (md) => tokens.authenticate(md),
     registry,
     logger,
@@ -108,7 +109,19 @@ export async function startControlPlaneProcess(opts: ControlPlaneProcessOptions,
           xds.register(server);
         },
       ],
-      adminRoutes: [{ path: '/debug/xds', handler: () => xds.debug() }],
+      adminRoutes: [
+        { path: '/debug/xds', handler: () => xds.debug() },
+        {
+          // What translation dropped or could not enforce: policy conversion warnings (ztunnel) and waypoint problems.
+          path: '/debug/translation',
+          handler: () => {
+            const mesh = plane?.mesh();
+            if (!mesh) return { policyWarnings: {}, waypointProblems: {} };
+            const waypointProblems = Object.fromEntries([...mesh.waypoints.keys()].map((k) => [k, waypointGenerators.problems(mesh, k)]));
+            return { meshVersion: mesh.version, policyWarnings: Object.fromEntries(authorization.warnings(mesh)), waypointProblems };
+          },
+        },
+      ],
     },
   );
   const follow = meshFollower(tokens, secrets, xds, logger);

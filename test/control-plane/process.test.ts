@@ -118,6 +118,8 @@ test('xDS serves the mesh over TLS to a node token and over loopback plaintext',
     assert.ok(overTls.includes('bookinfo/reviews.bookinfo.svc.cluster.local'));
     const plain = await collectAddresses(`127.0.0.1:${ports.grpcPlaintext}`, {});
     assert.deepEqual([...plain].sort(), [...overTls].sort());
+    const debug = (await (await fetch(`http://${HOST}:${ports.admin}/debug/translation`)).json()) as { waypointProblems: Record<string, unknown[]> };
+    assert.deepEqual(Object.keys(debug.waypointProblems).sort(), ['bookinfo/reviews-waypoint', 'bookinfo/waypoint']);
   } finally {
     await h.close();
   }

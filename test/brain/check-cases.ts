@@ -184,6 +184,8 @@ const operation: Case[] = [
   { name: 'paths exact ignores query string', policies: op('a', { paths: ['/api/items'] }), req: { path: '/api/items?page=2' }, expect: A('shop/a', 0) },
   { name: 'paths prefix', policies: op('a', { paths: ['/api/*'] }), req: { path: '/api/items/7' }, expect: A('shop/a', 0) },
   { name: 'paths suffix', policies: op('a', { paths: ['*/items'] }), req: {}, expect: A('shop/a', 0) },
+  { name: 'paths prefix is anchored at the start', policies: op('a', { paths: ['/api/*'] }), req: { path: '/v1/api/items' }, expect: D('shop/a') },
+  { name: 'hosts suffix is anchored at the end', policies: op('a', { hosts: ['*.example.com'] }), req: { host: 'api.example.com.evil.io' }, expect: D('shop/a') },
   { name: 'paths mismatch', policies: op('a', { paths: ['/public/*'] }), req: {}, expect: D('shop/a') },
   {
     name: 'normalization: dot-segments cannot bypass DENY /admin*',

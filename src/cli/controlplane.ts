@@ -125,7 +125,7 @@ export async function startControlPlaneProcess(opts: ControlPlaneProcessOptions,
     },
   );
   const follow = meshFollower(tokens, secrets, xds, logger);
-  plane.onMesh(follow);
+  plane.onMesh(follow); // also receives the first mesh, built inside start()
   try {
     await plane.start();
   } catch (err) {
@@ -134,7 +134,6 @@ export async function startControlPlaneProcess(opts: ControlPlaneProcessOptions,
     tls.close();
     throw err;
   }
-  follow(plane.mesh());
   secrets.start();
   const started = plane;
   return {

@@ -74,7 +74,8 @@ export function benchClient(
     },
     'AggregatedDiscoveryService',
   );
-  const client = new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 200 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 });
+  const client = new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 200 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024, // One connection per client, as real ztunnels (grpc-js would otherwise share one).
+    'grpc.use_local_subchannel_pool': 1 });
   const call = (client as any).DeltaAggregatedResources() as grpc.ClientDuplexStream<Record<string, unknown>, ScannedResponse>;
   call.on('data', (res: ScannedResponse) => {
     call.write({ type_url: res.typeUrl, response_nonce: res.nonce });

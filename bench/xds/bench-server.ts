@@ -18,12 +18,20 @@ interface DebugView {
   clients: { types: { typeUrl: string; lastAckedVersion: string | null }[] }[];
 }
 
-export async function runBenchServer(opts: { pods: number; services: number; clients: number; debounceMs: number; host: string }): Promise<void> {
+export async function runBenchServer(opts: {
+  pods: number;
+  services: number;
+  clients: number;
+  debounceMs: number;
+  maxConcurrentFullPushes: number;
+  host: string;
+}): Promise<void> {
   const send = (m: unknown): void => void process.send!(m);
   const xds = createXdsServer({
     generators: [createAddressGenerator(), createAuthorizationGenerator()],
     authenticate: () => ({ kind: 'local-debug' }),
     debounceMs: opts.debounceMs,
+    maxConcurrentFullPushes: opts.maxConcurrentFullPushes,
     registry: new Registry(),
     logger: silentLogger,
   });

@@ -4,6 +4,7 @@
  * the control plane's RSS. The control plane runs in a child process; the clients share this one.
  *
  *   node dist/bench/xds/xds-bench.js [--pods 10000] [--services 1000] [--clients 100] [--changes 20] [--debounce-ms 0]
+ *     [--max-full-pushes 10]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ const opts = {
   clients: flag('clients', 100),
   changes: flag('changes', 20),
   debounceMs: flag('debounce-ms', 0),
+  maxConcurrentFullPushes: flag('max-full-pushes', 10),
   host: HOST,
 };
 
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
   const address = `${HOST}:${port}`;
   const expected = opts.pods + opts.services;
   let fullyReceived = 0;
+  let firstFullMs = 0;
+  let t0 = 0;
   let doneInitial: () => void = () => undefined;
   const initialDone = new Promise<void>((r) => (doneInitial = r));
   const clients: BenchClient[] = [];
@@ -58,11 +62,14 @@ async function main(): Promise<void> {
       benchClient(address, `ztunnel~127.0.42.${100 + (i % 100)}~ztunnel-${i}.istio-system~istio-system.svc.cluster.local`, (res) => {
         if (res.typeUrl !== TYPE_URLS.address) return;
         got += res.resources;
-        if (got >= expected && got - res.resources < expected && ++fullyReceived === opts.clients) doneInitial();
+        if (got >= expected && got - res.resources < expected) {
+          if (fullyReceived === 0) firstFullMs = performance.now() - t0;
+          if (++fullyReceived === opts.clients) doneInitial();
+        }
       }),
     );
   }
-  const t0 = performance.now();
+  t0 = performance.now();
   for (const c of clients) c.subscribe([TYPE_URLS.address, TYPE_URLS.authorization]);
   await initialDone;
   const initialMs = performance.now() - t0;
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
     machine: `${cpus().length}x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
     ...opts,
     meshBuildAndFirstPushSchedulingMs: Number(buildMs.toFixed(1)),
+    initialPushFirstClientMs: Number(firstFullMs.toFixed(0)),
     initialPushAllClientsMs: Number(initialMs.toFixed(0)),
     podChangeAckedByAllMs: { p50: Number(pct(samples, 50).toFixed(1)), p95: Number(pct(samples, 95).toFixed(1)), max: Number(samples.at(-1)!.toFixed(1)) },
     controlPlaneRssMB: { afterInitialPush: mb(afterInitial.rssBytes), afterChanges: mb(end.rssBytes), peak: mb(end.maxRssBytes) },

@@ -24,12 +24,13 @@ export const testAuth: XdsAuthenticate = (md) => {
   return { kind: 'node', node: 'node-a' };
 };
 
-export async function startHarness(opts: { debounceMs?: number; port?: number } = {}): Promise<Harness> {
+export async function startHarness(opts: { debounceMs?: number; port?: number; maxConcurrentFullPushes?: number } = {}): Promise<Harness> {
   const registry = new Registry();
   const xds = createXdsServer({
     generators: [createAddressGenerator(), createAuthorizationGenerator()],
     authenticate: testAuth,
     debounceMs: opts.debounceMs ?? 0,
+    ...(opts.maxConcurrentFullPushes !== undefined ? { maxConcurrentFullPushes: opts.maxConcurrentFullPushes } : {}),
     registry,
     logger: silentLogger,
   });

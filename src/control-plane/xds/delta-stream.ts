@@ -34,10 +34,15 @@ export function createDeltaStream(
   const nonces = createNonceSource(record.id);
 
   /** Sends what `state` is missing among `candidates` (all names when undefined); `force` sends even if empty. */
-  const respond = (state: TypeState, candidates: Iterable<string> | undefined, force: boolean): void => {
+  const respond = (
+    state: TypeState,
+    candidates: Iterable<string> | undefined,
+    force: boolean,
+    onFlushed?: () => void,
+  ): string | undefined => {
     const mesh = ctx.cache.current();
     if (!record.client || call.cancelled) return;
-    if (!mesh && state.served) return; // nothing to say until the first mesh; push() will answer
+    if (!mesh && state.served) return undefined; // nothing to say until the first mesh; push() will answer
     const current = state.served ? ctx.cache.resources(state.typeUrl, record.client) : new Map<string, XdsResource>();
     const resources: XdsResource[] = [];
     const removed: string[] = [];
@@ -60,7 +65,7 @@ export function createDeltaStream(
       for (const name of [...state.held.keys()]) if (!current.has(name)) consider(name);
     }
     state.meshVersion = mesh?.version ?? 0;
-    if (resources.length === 0 && removed.length === 0 && !force) return;
+    if (resources.length === 0 && removed.length === 0 && !force) return undefined;
     if (fullWildcard) {
       // After this response the client holds exactly the current output.
       state.held.resetTo(current);
@@ -72,9 +77,42 @@ export function createDeltaStream(
     const version = String(state.meshVersion);
     rememberNonce(state, nonce, version);
     const full = resources.length === current.size ? current : undefined;
-    call.write(ctx.encoder.delta({ system_version_info: version, type_url: state.typeUrl, nonce, removed_resources: removed }, resources, full));
+    const body = ctx.encoder.delta({ system_version_info: version, type_url: state.typeUrl, nonce, removed_resources: removed }, resources, full);
+    if (onFlushed) call.write(body, onFlushed);
+    else call.write(body);
     observePush(ctx, state.typeUrl);
+    return nonce;
   };
+
+  /**
+   * A full comparison push (first answer, wildcard change, reconnect) goes through the gate; the slot is kept until
+   * the response is flushed to HTTP/2 or answered. Incremental pushes are small and never wait.
+   */
+  const respondFull = (state: TypeState, force: boolean): void => {
+    if (state.fullPush?.kind === 'queued') return;
+    if (state.fullPush?.kind === 'in-flight') {
+      respond(state, undefined, force);
+      return;
+    }
+    state.fullPush = { kind: 'queued' };
+    ctx.fullPushGate.acquire(() => {
+      state.fullPush = undefined;
+      let sent: string | undefined;
+      // The slot frees when HTTP/2 has taken the bytes (or the client answered, or the stream ended).
+      const nonce = closed ? undefined : respond(state, undefined, force, () => releaseSlot(state, sent));
+      if (nonce === undefined) return ctx.fullPushGate.release();
+      sent = nonce;
+      state.fullPush = { kind: 'in-flight', nonce };
+    });
+  };
+
+  const releaseSlot = (state: TypeState, nonce?: string): void => {
+    if (state.fullPush?.kind === 'in-flight' && (nonce === undefined || state.fullPush.nonce === nonce)) {
+      state.fullPush = undefined;
+      ctx.fullPushGate.release();
+    }
+  };
+  let closed = false;
 
   /** Names a subscription change brings in: the names themselves and, for aliases, the resource they point at. */
   const candidatesFor = (state: TypeState, added: readonly string[]): string[] => {
@@ -143,9 +181,10 @@ export function createDeltaStream(
           return failStream(call, ctx.logger, grpc.status.INVALID_ARGUMENT, `response_nonce ${JSON.stringify(nonce)} was never sent on this stream (type_url ${typeUrl})`);
         }
         recordReply(ctx, state, nonce, req.error_detail);
+        releaseSlot(state, nonce);
       }
       const { added, all } = applySubscriptions(state, req, first);
-      if (first || all) respond(state, undefined, true);
+      if (first || all) respondFull(state, true);
       else if (added.length > 0) respond(state, candidatesFor(state, added), false);
     },
     push() {
@@ -157,8 +196,13 @@ export function createDeltaStream(
         // Compute this type's output at the new version before asking what changed since ours.
         ctx.cache.resources(state.typeUrl, record.client);
         const changed = ctx.cache.changedSince(state.typeUrl, state.meshVersion);
-        respond(state, changed, neverAnswered);
+        if (changed) respond(state, changed, neverAnswered);
+        else respondFull(state, neverAnswered);
       }
+    },
+    close() {
+      closed = true;
+      for (const state of record.types.values()) releaseSlot(state);
     },
   };
 }

@@ -16,13 +16,19 @@ import { createSotwStream } from './sotw-stream.js';
 import { failStream, type ProtocolStream, type StreamContext } from './stream-context.js';
 import { debugView, type StreamRecord } from './stream-state.js';
 import { createResponseEncoder } from './wire.js';
+import { createPushGate } from './push-gate.js';
 
 export interface XdsServerConfig {
   readonly generators: readonly ResourceGenerator[];
   /** Default authentication for streams (per-port override in `register`). */
   readonly authenticate: XdsAuthenticate;
-  /** Quiet period before a mesh update is pushed; later updates within it replace earlier ones. Default 100 ms. */
+  /**
+   * Debounce window: the first mesh update starts it, updates inside it replace each other, the last one is pushed
+   * when it closes (so a burst costs one push and no update waits longer than the window). Default 100 ms.
+   */
   readonly debounceMs?: number;
+  /** Full-state Delta pushes being written at once (a slot frees when HTTP/2 has taken the bytes). Default 10. */
+  readonly maxConcurrentFullPushes?: number;
   readonly registry: Registry;
   readonly logger: Logger;
 }
@@ -66,7 +72,14 @@ export function createXdsServer(config: XdsServerConfig): XdsServer {
   let updateStartedAt: number | undefined;
   let closed = false;
 
-  const ctx: StreamContext = { cache, metrics, encoder: createResponseEncoder(), logger, updateStartedAt: () => updateStartedAt };
+  const ctx: StreamContext = {
+    cache,
+    metrics,
+    encoder: createResponseEncoder(),
+    logger,
+    updateStartedAt: () => updateStartedAt,
+    fullPushGate: createPushGate(config.maxConcurrentFullPushes ?? 10),
+  };
 
   const flush = (): void => {
     timer = undefined;
@@ -114,7 +127,9 @@ export function createXdsServer(config: XdsServerConfig): XdsServer {
       }
     };
     const done = (): void => {
-      if (streams.delete(stream)) metrics.connectedClients.set(streams.size);
+      if (!streams.delete(stream)) return;
+      stream.close();
+      metrics.connectedClients.set(streams.size);
     };
     call.off('data', buffer);
     call.on('data', handle);

@@ -98,5 +98,8 @@ export function createSotwStream(
         respond(state, state.status.kind === 'awaiting-request' && state.meshVersion < 0);
       }
     },
+    close() {
+      /* SotW streams hold no gate slots. */
+    },
   };
 }

@@ -5,6 +5,7 @@ import type { XdsCache } from './cache.js';
 import type { XdsMetrics } from './metrics.js';
 import type { ResponseEncoder } from './wire.js';
 import type { StreamRecord, TypeState } from './stream-state.js';
+import type { PushGate } from './push-gate.js';
 
 export interface StreamContext {
   readonly cache: XdsCache;
@@ -13,6 +14,8 @@ export interface StreamContext {
   readonly logger: Logger;
   /** performance.now() of the oldest mesh update not yet pushed everywhere, for the latency histogram. */
   readonly updateStartedAt: () => number | undefined;
+  /** Limits concurrent full-state Delta pushes. */
+  readonly fullPushGate: PushGate;
 }
 
 /** A protocol handler bound to one stream. */
@@ -21,6 +24,8 @@ export interface ProtocolStream {
   handle(request: unknown): void;
   /** The mesh changed: send what this client is missing. */
   push(): void;
+  /** The stream ended: give back anything it holds. */
+  close(): void;
 }
 
 /** Ends a stream with a status naming the problem; the server stays up. */

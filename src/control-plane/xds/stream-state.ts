@@ -38,6 +38,8 @@ export interface TypeState {
   lastSentVersion?: string;
   lastAckedVersion?: string;
   lastNack?: NackRecord;
+  /** Delta: a full push waits for a gate slot, or holds one until this nonce is answered. */
+  fullPush?: { readonly kind: 'queued' } | { readonly kind: 'in-flight'; readonly nonce: string } | undefined;
   /** SotW: digest of the last resource set sent, to skip pushes that change nothing for this client. */
   lastDigest?: string;
 }

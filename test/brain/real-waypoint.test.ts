@@ -16,7 +16,8 @@ import { startFakeZtunnel, type FakeZtunnel } from '../envoy/support/fake-ztunne
 import { createHboneClient, type HboneClient } from '../envoy/support/hbone-client.js';
 import { backend, buildTestMesh, httpRoute } from '../envoy/support/mesh-fixture.js';
 import { startWaypointEnv, type WaypointEnv } from '../envoy/support/waypoint-env.js';
-import { policy } from './support/mesh.js';
+import { policy, requestAuthn } from './support/mesh.js';
+import { jwtIssuer } from './support/check-client.js';
 import { addressUpdates } from '../../src/waypoint/brain/xds-source.js';
 import { createAddressGenerator } from '../../src/control-plane/translate/workload/generator.js';
 
@@ -27,6 +28,7 @@ const HTTP = [{ port: 80, targetPort: 8080, appProtocol: 'http' }];
 const STABLE = { name: 'web-1', ip: '127.0.30.42', nodeAddress: NODE };
 const CANARY = { name: 'web-canary-1', ip: '127.0.30.43', nodeAddress: NODE };
 const SECURE = 'apps/secure.apps.svc.cluster.local';
+const issuer = jwtIssuer();
 
 const getOnly = policy('apps', 'secure-get', 'ALLOW', [{ from: [{ source: { principals: ['cluster.local/ns/apps/sa/frontend'] } }], to: [{ operation: { methods: ['GET'] } }] }], {
   waypoints: ['apps/wp'],
@@ -62,8 +64,10 @@ describe('real brain behind the generated waypoint Envoy', { skip: 'skip' in env
     brain = createBrain({ waypoint: 'apps/wp', grpcTarget: `${WP.address}:15031`, httpHost: WP.address, metricsPort: 0, readinessPort: 0 }, { logger: silentLogger });
     await brain.start();
     const m = mesh();
+    const ra = requestAuthn('apps', 'jwt', [{ issuer: 'https://issuer.example.com', audiences: [], jwks: issuer.jwks, fromHeaders: [], fromParams: [], forwardOriginalToken: false, outputPayloadToHeader: 'x-jwt-payload' }], ['apps/wp']);
+    const brainMesh: MeshSnapshot = { ...m, requestAuthentications: new Map([[ra.key, ra]]) };
     const client = { nodeId: 'brain~127.0.30.40~wp.apps~apps.svc.cluster.local', proxyType: 'brain' as const, waypointKey: 'apps/wp', metadata: {} };
-    for (const g of createBrainGenerators()) assert.deepEqual(brain.store.apply(g.typeUrl, [...g.generate(m, client).values()], []), []);
+    for (const g of createBrainGenerators()) assert.deepEqual(brain.store.apply(g.typeUrl, [...g.generate(brainMesh, client).values()], []), []);
     // Workload discovery, as the brain's xDS source would deliver it (VIP → service for IP-literal authorities).
     brain.workloads.update(addressUpdates([...createAddressGenerator().generate(m, client).values()]), []);
     env = await startWaypointEnv({ envoyPath: (envoy as { path: string }).path, mesh: m, waypointKey: 'apps/wp', xdsBind: '127.0.30.44', adsApiType: 'DELTA_GRPC' });
@@ -90,6 +94,17 @@ describe('real brain behind the generated waypoint Envoy', { skip: 'skip' in env
     assert.equal(del.body, 'RBAC: access denied');
     const foreign = await stranger.request('10.98.0.4:80', { path: '/secure', headers: { 'x-ambit-peer-principal': 'spiffe://cluster.local/ns/apps/sa/frontend' } });
     assert.equal(foreign.status, 403, 'forged peer header is replaced by the real identity');
+  });
+
+  it('RequestAuthentication: the token is stripped and its payload forwarded upstream', async () => {
+    const token = issuer.token({ iss: 'https://issuer.example.com', sub: 'alice' });
+    const res = await frontend.request('10.98.0.4:80', { path: '/secure', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200, res.body);
+    const seen = (JSON.parse(res.body) as { headers: Record<string, string> }).headers;
+    assert.equal(seen.authorization, undefined, 'forwardOriginalToken: false');
+    assert.equal(seen['x-jwt-payload'], token.split('.')[1]);
+    const bad = await frontend.request('10.98.0.4:80', { path: '/secure', headers: { authorization: `Bearer ${token}x` } });
+    assert.equal(bad.status, 401);
   });
 
   it('sticky canary through the real ext_proc: a user keeps its backend, users spread over both', async () => {

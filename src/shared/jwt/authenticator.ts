@@ -22,6 +22,8 @@ export type AuthnResult =
       readonly ruleOwner: string;
       /** Header that carried the token, when the rule does not forward it (Istio's default): strip it upstream. */
       readonly stripHeader?: string;
+      /** `outputPayloadToHeader`: header name and the base64url payload to send upstream. */
+      readonly payloadHeader?: { readonly name: string; readonly value: string };
     }
   | { readonly kind: 'rejected'; readonly error: string; readonly ruleOwner?: string };
 
@@ -86,7 +88,14 @@ export function authenticate(
         ...(typeof c.azp === 'string' ? { presenter: c.azp } : {}),
       };
       const strip = header !== undefined && !owned.rule.forwardOriginalToken;
-      return { kind: 'ok', auth, ruleOwner: owned.owner, ...(strip ? { stripHeader: header } : {}) };
+      const out = owned.rule.outputPayloadToHeader;
+      return {
+        kind: 'ok',
+        auth,
+        ruleOwner: owned.owner,
+        ...(strip ? { stripHeader: header } : {}),
+        ...(out ? { payloadHeader: { name: out.toLowerCase(), value: token.split('.')[1] ?? '' } } : {}),
+      };
     }
   }
   return firstError ?? { kind: 'none' };

@@ -29,9 +29,16 @@ export interface CheckHandlerDeps {
 }
 
 type HeaderOption = { header: { key: string; value: string } };
+type UpstreamHeader = HeaderOption & { append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' };
+
+/** Request-header changes for the upstream after a successful JWT (Istio: strip the token, forward the payload). */
+interface Upstream {
+  readonly remove?: string;
+  readonly set?: { readonly name: string; readonly value: string };
+}
 export interface CheckResponseMessage {
   status: { code: number; message?: string };
-  ok_response?: { response_headers_to_add: HeaderOption[]; headers_to_remove?: string[] };
+  ok_response?: { response_headers_to_add: HeaderOption[]; headers_to_remove?: string[]; headers?: UpstreamHeader[] };
   denied_response?: { status: { code: string }; body: string; headers: HeaderOption[] };
   /** google.protobuf.Struct: protobufjs ships the well-known types with camelCase field names (wire unchanged). */
   dynamic_metadata?: { fields: Record<string, { stringValue: string }> };
@@ -50,7 +57,7 @@ function describe(o: CheckOutcome): string {
   return `${o.allow ? 'allow' : 'deny'} policy=${o.policy ?? '-'} rule=${o.rule ?? '-'}`;
 }
 
-function toResponse(o: CheckOutcome, debug: boolean, extraHeaders: HeaderOption[], strip: string | undefined): CheckResponseMessage {
+function toResponse(o: CheckOutcome, debug: boolean, extraHeaders: HeaderOption[], up: Upstream): CheckResponseMessage {
   const headers = debug ? [{ header: { key: AUTHZ_DEBUG_HEADER, value: describe(o) } }, ...extraHeaders] : extraHeaders;
   const dynamic_metadata = {
     fields: {
@@ -61,7 +68,11 @@ function toResponse(o: CheckOutcome, debug: boolean, extraHeaders: HeaderOption[
     },
   };
   if (o.allow) {
-    const ok_response = { response_headers_to_add: headers, ...(strip ? { headers_to_remove: [strip] } : {}) };
+    const ok_response = {
+      response_headers_to_add: headers,
+      ...(up.remove ? { headers_to_remove: [up.remove] } : {}),
+      ...(up.set ? { headers: [{ header: { key: up.set.name, value: up.set.value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' as const }] } : {}),
+    };
     return { status: { code: GRPC_CODE.ok }, ok_response, dynamic_metadata };
   }
   const unauth = o.status === 401;
@@ -87,27 +98,30 @@ export function createCheckHandler(deps: CheckHandlerDeps): CheckHandler {
     ...(d.rule !== undefined ? { rule: d.rule } : {}),
   });
 
-  const decide = (msg: CheckRequestMessage): { outcome: CheckOutcome; decision?: Decision; request: AuthzRequest; strip?: string } => {
+  const decide = (msg: CheckRequestMessage): { outcome: CheckOutcome; decision?: Decision; request: AuthzRequest; upstream: Upstream } => {
     const state = deps.store.current();
     const { request, serviceHint } = toAuthzRequest(msg, deps.mapping);
-    if (deps.synced && !deps.synced()) return { outcome: { allow: false, status: 403, reason: 'policies-not-synced' }, request };
+    if (deps.synced && !deps.synced()) return { outcome: { allow: false, status: 403, reason: 'policies-not-synced' }, request, upstream: {} };
     const service = serviceHint ?? resolve(state, request.host, request.destinationIp);
     const authn = authenticate(state.jwtRulesFor(service), deps.jwks, request, nowSec());
     if (authn.kind === 'rejected') {
       deps.metrics.jwtRejections.inc({ reason: authn.error });
-      return { outcome: { allow: false, status: 401, reason: authn.error, ...(authn.ruleOwner ? { policy: authn.ruleOwner } : {}) }, request };
+      return { outcome: { allow: false, status: 401, reason: authn.error, ...(authn.ruleOwner ? { policy: authn.ruleOwner } : {}) }, request, upstream: {} };
     }
     const full: AuthzRequest = { ...request, ...(service ? { service } : {}), ...(authn.kind === 'ok' ? { auth: authn.auth } : {}) };
     const decision = state.engine.evaluate(full);
     for (const r of decision.extra.dryRun) deps.metrics.dryRunDecisions.inc({ policy: r.name, namespace: r.namespace, result: r.result });
-    const strip = authn.kind === 'ok' ? authn.stripHeader : undefined;
-    return { outcome: outcomeOf(decision), decision, request: full, ...(strip ? { strip } : {}) };
+    const upstream: Upstream =
+      authn.kind === 'ok'
+        ? { ...(authn.stripHeader ? { remove: authn.stripHeader } : {}), ...(authn.payloadHeader ? { set: authn.payloadHeader } : {}) }
+        : {};
+    return { outcome: outcomeOf(decision), decision, request: full, upstream };
   };
 
   return {
     check(msg) {
       const span = deps.tracer?.startSpan('ambit.authz.check');
-      const { outcome, decision, request, strip } = decide(msg);
+      const { outcome, decision, request, upstream } = decide(msg);
       deps.metrics.decisions.inc({ decision: outcome.allow ? 'allow' : 'deny', reason: outcome.reason });
       if (!outcome.allow || (decision && decision.extra.audited.length > 0)) {
         deps.logger.info('authz decision', {
@@ -136,7 +150,7 @@ export function createCheckHandler(deps: CheckHandlerDeps): CheckHandler {
       }
       const extra: HeaderOption[] =
         outcome.status === 401 ? [{ header: { key: 'www-authenticate', value: `Bearer realm="http://${request.host}${request.path}", error="invalid_token"` } }] : [];
-      return toResponse(outcome, deps.store.current().settings.debug, extra, strip);
+      return toResponse(outcome, deps.store.current().settings.debug, extra, upstream);
     },
   };
 }

@@ -48,8 +48,10 @@ export interface ZtunnelConfig {
 export interface DiscoverySource {
   start(): void;
   close(): void;
-  /** True once the first response for every type has been applied. */
+  /** True once the initial workloads have been applied. */
   synced(): boolean;
+  /** Whether the stream to the control plane is up (config_dump). */
+  connected?(): boolean;
 }
 
 export interface ZtunnelDeps {
@@ -108,6 +110,7 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
   const configDump = (): unknown => ({
     node: config.nodeName,
     address: config.listenAddress,
+    discovery: discovery ? { synced: discovery.synced(), connected: discovery.connected?.() ?? null } : 'static',
     workloads: state.workloads(),
     services: state.services(),
     policies: state.policies(),

@@ -22,7 +22,7 @@ type Obj = Record<string, unknown>;
 export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 /** Ambit extension on a Workload carrying its node's address (google.protobuf.StringValue). */
-export const NODE_ADDRESS_EXTENSION = 'ambit.node_address';
+export const NODE_ADDRESS_EXTENSION = 'ambit.dev/node-address';
 
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);

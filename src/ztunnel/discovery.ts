@@ -1,0 +1,63 @@
+/**
+ * Workload discovery over Delta ADS (Istio's WDS: Address + Authorization), applied to the state store. The store
+ * is never cleared on disconnect, so the ztunnel keeps forwarding on its last config while the control plane is down;
+ * the client reconnects with `initial_resource_versions` and receives only what changed.
+ */
+import { TYPE_URLS } from '../shared/constants.js';
+import type { Logger } from '../shared/telemetry/logger.js';
+import { createDeltaClient } from '../shared/xds/delta-client.js';
+import { decodeAddress, decodeAuthorization } from '../shared/xds/wds-codec.js';
+import type { StateStore } from './state/store.js';
+import { applyWdsDelta } from './state/wds-apply.js';
+import type { DiscoverySource } from './ztunnel.js';
+
+export interface WdsDiscoveryConfig {
+  /** Control plane `host:port` (TLS, 15012). */
+  readonly address: string;
+  /** Roots that sign the control plane's serving certificate; undefined = plaintext (local debugging). */
+  readonly rootsPem?: readonly string[];
+  /** TLS name to verify (the control plane's certificate names `istiod`). */
+  readonly servername?: string;
+  readonly token?: string;
+  readonly nodeName: string;
+  readonly nodeAddress: string;
+  readonly backoffMs?: number;
+}
+
+/** Istio's ztunnel node id: `ztunnel~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`. */
+export function ztunnelNodeId(nodeName: string, nodeAddress: string): string {
+  return `ztunnel~${nodeAddress}~ztunnel-${nodeName}.istio-system~istio-system.svc.cluster.local`;
+}
+
+export function createWdsDiscovery(config: WdsDiscoveryConfig, deps: { state: StateStore; logger: Logger }): DiscoverySource {
+  const received = new Set<string>();
+  let connected = false;
+  const client = createDeltaClient({
+    address: config.address,
+    ...(config.rootsPem ? { tls: { rootsPem: config.rootsPem, ...(config.servername ? { servername: config.servername } : {}) } } : {}),
+    ...(config.token ? { token: config.token } : {}),
+    node: {
+      id: ztunnelNodeId(config.nodeName, config.nodeAddress),
+      metadata: { NAME: `ztunnel-${config.nodeName}`, NAMESPACE: 'istio-system', NODE_NAME: config.nodeName, INSTANCE_IPS: config.nodeAddress, CLUSTER_ID: 'Kubernetes' },
+    },
+    typeUrls: [TYPE_URLS.address, TYPE_URLS.authorization],
+    onResources: (typeUrl, added, removed) => {
+      const errors = applyWdsDelta(deps.state, { decodeAddress, decodeAuthorization }, typeUrl, added, removed);
+      received.add(typeUrl);
+      return errors;
+    },
+    onConnectionChange: (c) => {
+      connected = c;
+      deps.logger.info(c ? 'workload discovery connected' : 'workload discovery disconnected; forwarding on last config', { address: config.address });
+    },
+    logger: deps.logger,
+    ...(config.backoffMs !== undefined ? { backoffMs: config.backoffMs } : {}),
+  });
+  return {
+    start: () => client.start(),
+    close: () => client.close(),
+    // Ready once workloads arrived (an empty policy set may never produce an Authorization response).
+    synced: () => received.has(TYPE_URLS.address),
+    connected: () => connected,
+  };
+}

@@ -64,7 +64,8 @@ export function createXdsServer(config: XdsServerConfig): XdsServer {
   const debounceMs = config.debounceMs ?? 100;
   const cache = createXdsCache(config.generators);
   const metrics = createXdsMetrics(config.registry);
-  const streams = new Set<ProtocolStream>();
+  /** Open streams and their calls (to end them on close). */
+  const streams = new Map<ProtocolStream, grpc.ServerDuplexStream<unknown, unknown>>();
   const service = adsService();
   let nextStreamId = 1;
   let pending: MeshSnapshot | undefined;
@@ -86,7 +87,7 @@ export function createXdsServer(config: XdsServerConfig): XdsServer {
     if (!pending || closed) return;
     cache.setMesh(pending);
     pending = undefined;
-    for (const s of streams) {
+    for (const s of streams.keys()) {
       try {
         s.push();
       } catch (err) {
@@ -116,7 +117,7 @@ export function createXdsServer(config: XdsServerConfig): XdsServer {
     if (closed || call.cancelled) return;
     const record: StreamRecord = { id: nextStreamId++, protocol, caller, connectedAt: new Date().toISOString(), types: new Map() };
     const stream = (protocol === 'delta' ? createDeltaStream : createSotwStream)(call, record, ctx);
-    streams.add(stream);
+    streams.set(stream, call);
     metrics.connectedClients.set(streams.size);
     const handle = (m: unknown): void => {
       try {
@@ -160,13 +161,16 @@ export function createXdsServer(config: XdsServerConfig): XdsServer {
     },
     debug() {
       const mesh = cache.current();
-      return { meshVersion: mesh?.version ?? null, clients: [...streams].map((s) => debugView(s.record)) };
+      return { meshVersion: mesh?.version ?? null, clients: [...streams.keys()].map((s) => debugView(s.record)) };
     },
     close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      for (const s of streams) s.record.types.clear();
-      streams.clear();
+      for (const [s, call] of [...streams]) {
+        streams.delete(s);
+        s.close();
+        failStream(call, logger, grpc.status.UNAVAILABLE, 'xDS server is shutting down');
+      }
       metrics.connectedClients.set(0);
     },
   };

@@ -58,9 +58,7 @@ export function createCertManager(config: CertManagerConfig, deps: { source: Cer
     promise.then(
       (cert) => {
         if (closed || entries.get(identity)?.state !== 'fetching') return;
-        const lifetime = cert.notAfter.getTime() - cert.notBefore.getTime();
-        const refreshAt = cert.notBefore.getTime() + lifetime / 2;
-        const timer = setTimeout(() => void fetch(identity, 0).catch(() => undefined), Math.max(0, refreshAt - Date.now()));
+        const timer = setTimeout(() => void fetch(identity, 0).catch(() => undefined), refreshDelayMs(cert, Date.now()));
         timer.unref();
         entries.set(identity, { state: 'ready', cert, timer });
         log.info('certificate issued', { identity, notAfter: cert.notAfter.toISOString() });
@@ -117,6 +115,17 @@ export function createCertManager(config: CertManagerConfig, deps: { source: Cer
       entries.clear();
     },
   };
+}
+
+/**
+ * Refresh at half life (not_before + lifetime/2), as Istio. CAs backdate not_before, so for short lifetimes the half
+ * point can already be past: then refresh halfway through what is left, never sooner than 1 s.
+ */
+export function refreshDelayMs(cert: WorkloadCertificate, nowMs: number): number {
+  const lifetime = cert.notAfter.getTime() - cert.notBefore.getTime();
+  const halfLife = cert.notBefore.getTime() + lifetime / 2 - nowMs;
+  const remainingHalf = (cert.notAfter.getTime() - nowMs) / 2;
+  return Math.max(1000, halfLife > 0 ? halfLife : remainingHalf);
 }
 
 /** Checks the issued leaf names the requested identity and splits chain and roots. */

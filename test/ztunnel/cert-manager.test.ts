@@ -1,0 +1,58 @@
+/** Certificate manager: issuance per identity, rotation at half life, keeping the old certificate when the CA fails. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOrCreateCa } from '../../src/control-plane/ca/index.js';
+import { createCsr } from '../../src/shared/crypto/csr.js';
+import { generateKeyPair } from '../../src/shared/crypto/keys.js';
+import { silentLogger } from '../../src/shared/telemetry/logger.js';
+import { createCertManager, refreshDelayMs, type CertificateSource } from '../../src/ztunnel/identity/cert-manager.js';
+
+const ID = 'spiffe://cluster.local/ns/demo/sa/app';
+
+test('refresh delay is half life, or half of what is left when the half point is past', () => {
+  const t0 = Date.UTC(2026, 0, 1);
+  const cert = { identity: ID, keyPem: '', chainPem: [], rootsPem: [], notBefore: new Date(t0), notAfter: new Date(t0 + 3600_000) };
+  assert.equal(refreshDelayMs(cert, t0), 1800_000);
+  const backdated = { ...cert, notBefore: new Date(t0 - 60_000), notAfter: new Date(t0 + 10_000) };
+  assert.equal(refreshDelayMs(backdated, t0), 5_000);
+  assert.equal(refreshDelayMs({ ...cert, notAfter: new Date(t0 + 500) }, t0), 1000);
+});
+
+test('rotates short-lived certificates and keeps serving the old one while the CA fails', async () => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'ambit-zt-ca-'));
+  const ca = await loadOrCreateCa({ stateDir, trustDomain: 'cluster.local' });
+  let failing = false;
+  let calls = 0;
+  const source: CertificateSource = {
+    async fetch(identity) {
+      calls++;
+      if (failing) throw new Error('CA down');
+      const keyPem = await generateKeyPair();
+      return { keyPem, chain: await ca.signCsr(await createCsr(keyPem, identity), identity, 4) };
+    },
+  };
+  const certs = createCertManager({ initialBackoffMs: 100 }, { source, logger: silentLogger });
+  try {
+    const first = await certs.get(ID);
+    assert.ok(first.chainPem[0]?.includes('BEGIN CERTIFICATE'));
+    assert.equal(first.rootsPem.length, 1);
+    // 4 s lifetime (plus backdating): the refresh comes within ~2 s.
+    const deadline = Date.now() + 6000;
+    while (certs.current(ID) === first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const second = certs.current(ID);
+    assert.ok(second && second !== first, 'rotated');
+    assert.ok(second.notAfter > first.notAfter);
+    failing = true;
+    const before = calls;
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.ok(calls > before, 'retried while failing');
+    assert.equal(certs.current(ID), second, 'kept the previous certificate while the CA fails');
+    assert.match(certs.snapshot()[0]?.state ?? '', /failed: CA down/);
+  } finally {
+    certs.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,73 @@
+/** WDS → ztunnel state: real protobuf encodings through the shared codec, defaults, errors as values, lookups. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadProtoRoot } from '../../src/shared/proto/load.js';
+import { TYPE_URLS } from '../../src/shared/constants.js';
+import { decodeAddress, decodeAuthorization } from '../../src/shared/xds/wds-codec.js';
+import { createStateStore } from '../../src/ztunnel/state/store.js';
+import { applyWdsDelta } from '../../src/ztunnel/state/wds-apply.js';
+import { resolveOutbound } from '../../src/ztunnel/state/resolve.js';
+import { ipToBytes, normalizeIp, parseIpPort, cidrContains } from '../../src/ztunnel/state/ip.js';
+
+const root = loadProtoRoot(['istio/workload.proto', 'istio/authorization.proto']);
+const enc = (type: string, obj: Record<string, unknown>) => {
+  const t = root.lookupType(type);
+  return Buffer.from(t.encode(t.fromObject(obj)).finish());
+};
+const strVal = (s: string) => Buffer.concat([Buffer.from([0x0a, s.length]), Buffer.from(s)]);
+
+test('Address and Authorization resources become state; bad ones are NACK reasons, good ones still apply', () => {
+  const state = createStateStore({ nodeName: 'n1' });
+  const decoders = { decodeAddress, decodeAuthorization };
+  const wl = enc('istio.workload.Address', {
+    workload: {
+      uid: 'Kubernetes//Pod/demo/app-1', name: 'app-1', namespace: 'demo', addresses: [ipToBytes('10.1.0.5')], node: 'n2',
+      tunnel_protocol: 1, service_account: 'app', canonical_name: 'app', canonical_revision: 'v2', workload_name: 'app',
+      services: { 'demo/app.demo.svc.cluster.local': { ports: [{ service_port: 80, target_port: 8080 }] } },
+      authorization_policies: ['demo/allow-web'],
+      extensions: [{ name: 'ambit.dev/node-address', config: { type_url: 'type.googleapis.com/google.protobuf.StringValue', value: strVal('127.0.0.12') } }],
+    },
+  });
+  const svc = enc('istio.workload.Address', {
+    service: { name: 'app', namespace: 'demo', hostname: 'app.demo.svc.cluster.local', addresses: [{ network: '', address: ipToBytes('10.96.0.9') }], ports: [{ service_port: 80, target_port: 8080 }] },
+  });
+  const bad = enc('istio.workload.Address', { workload: { uid: 'bad', addresses: [Buffer.from([1, 2, 3])] } });
+  const res = (name: string, value: Buffer) => ({ name, version: '1', resource: { type_url: TYPE_URLS.address, value } });
+  const errors = applyWdsDelta(state, decoders, TYPE_URLS.address, [res('Kubernetes//Pod/demo/app-1', wl), res('demo/app.demo.svc.cluster.local', svc), res('bad', bad)], []);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /bad: .*addresses\[0\]/);
+  const w = state.workloadByIp('10.1.0.5');
+  assert.equal(w?.identity, 'spiffe://cluster.local/ns/demo/sa/app', 'empty trust domain defaults to cluster.local');
+  assert.equal(w?.tunnel, 'HBONE');
+  assert.equal(w?.nodeAddress, '127.0.0.12');
+  assert.equal(state.serviceByVip('10.96.0.9')?.hostname, 'app.demo.svc.cluster.local');
+
+  const authz = enc('istio.security.Authorization', {
+    name: 'allow-web', namespace: 'demo', scope: 2, action: 0,
+    groups: [{ rules: [{ matches: [{ principals: [{ prefix: 'cluster.local/ns/web/' }], destination_ports: [8080], source_ips: [{ address: ipToBytes('10.0.0.0'), length: 8 }] }] }] }],
+  });
+  assert.deepEqual(applyWdsDelta(state, decoders, TYPE_URLS.authorization, [{ name: 'demo/allow-web', version: '1', resource: { type_url: TYPE_URLS.authorization, value: authz } }], []), []);
+  const [p] = state.policiesFor(w!);
+  assert.equal(p?.key, 'demo/allow-web');
+  assert.deepEqual(p?.rules[0]?.[0]?.[0]?.principals, [{ kind: 'prefix', value: 'cluster.local/ns/web/' }]);
+  assert.deepEqual(p?.rules[0]?.[0]?.[0]?.sourceIps, [{ ip: '10.0.0.0', length: 8 }]);
+
+  // Resolution from a local source to the service: HBONE to the node address, authority podIP:targetPort, SNI.
+  state.upsertWorkload({ ...w!, uid: 'src', addresses: ['10.1.0.9'], node: 'n1', services: {} });
+  const plan = resolveOutbound(state, state.workloadByIp('10.1.0.9')!, { kind: 'hostname', hostname: 'app', port: 80 }, { domainSuffix: 'cluster.local' });
+  assert.equal(plan.kind, 'hbone');
+  assert.equal(plan.kind === 'hbone' && `${plan.dialIp}:${plan.dialPort} ${plan.authority} ${plan.serverName}`, '127.0.0.12:15008 10.1.0.5:8080 10.1.0.5.hbone.ambit');
+
+  applyWdsDelta(state, decoders, TYPE_URLS.address, [], ['Kubernetes//Pod/demo/app-1']);
+  assert.equal(state.workloadByIp('10.1.0.5'), undefined);
+});
+
+test('IP helpers: IPv6 normalization, brackets, CIDR containment', () => {
+  assert.equal(normalizeIp('::ffff:127.0.0.1'), '127.0.0.1');
+  assert.equal(normalizeIp('2001:0db8:0:0:0:0:0:1'), '2001:db8::1');
+  assert.deepEqual(parseIpPort('[2001:db8::1]:443'), { ip: '2001:db8::1', port: 443 });
+  assert.equal(parseIpPort('10.0.0.1:0'), undefined);
+  assert.equal(parseIpPort('host:80'), undefined);
+  assert.equal(cidrContains('2001:db8::', 32, '2001:db8:ffff::1'), true);
+  assert.equal(cidrContains('10.0.0.0', 8, '2001:db8::1'), false);
+});

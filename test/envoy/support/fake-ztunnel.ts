@@ -28,6 +28,9 @@ export async function startFakeZtunnel(opts: { address: string; keyPem: string; 
     rejectUnauthorized: true,
     ALPNProtocols: ['h2'],
     minVersion: 'TLSv1.3',
+    // ztunnel advertises 200 concurrent streams; Node's default session memory cap refuses streams under load.
+    settings: { maxConcurrentStreams: 200 },
+    maxSessionMemory: 256,
   });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (s) => {

@@ -76,9 +76,12 @@ export function createHboneClient(opts: { address: string; keyPem: string; certC
       // Envoy ends the tunnel with RST_STREAM(CONNECT_ERROR) once the inner connection closes after the response
       // (as it does toward ztunnel); what counts is whether a complete response arrived first.
       const streamError = await new Promise<Error | undefined>((resolve) => {
+        stream.once('end', () => resolve(undefined));
         stream.once('close', () => resolve(undefined));
         stream.once('error', (err: Error) => resolve(err));
       });
+      // Half-close our side (END_STREAM) rather than RST_STREAM: servers treat RST bursts as a rapid-reset attack.
+      if (!stream.closed) stream.end();
       try {
         return parseResponse(Buffer.concat(chunks).toString('utf8'));
       } catch (err) {

@@ -5,6 +5,8 @@ import { TYPE_URLS } from '../../src/shared/constants.js';
 import { decodeAddress, decodeAuthorization } from '../../src/shared/xds/wds-codec.js';
 import { deltaClient, type DeltaResponse } from './ads-test-client.js';
 import { metricValue, startHarness } from './harness.js';
+import type { ResourceGenerator } from '../../src/control-plane/xds/generator.js';
+import { makeResource } from '../../src/control-plane/xds/resource.js';
 import { evolve, mesh, pod, policy, service } from './mesh-factory.js';
 
 const NODE = { id: 'ztunnel~127.0.42.11~ztunnel-a.istio-system~istio-system.svc.cluster.local', metadata: { fields: { NODE_NAME: { string_value: 'node-a' } } } };
@@ -12,6 +14,11 @@ const a = pod('a', '10.1.0.1');
 const b = pod('b', '10.1.0.2');
 const svc = service('reviews', '10.96.0.10');
 const m1 = mesh(1, { workloads: [a, b], services: [svc] });
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(cond(), 'condition not reached');
+}
 
 function names(res: DeltaResponse): string[] {
   return res.resources.map((r) => r.name).sort();
@@ -89,6 +96,7 @@ test('delta: named subscriptions and aliases get only their resources; unchanged
   assert.equal(await named.quiet(300), undefined, 'client not subscribed to b gets no push');
 
   named.send({ type_url: TYPE_URLS.address, resource_names_unsubscribe: ['/10.1.0.1'] });
+  await until(() => (h.xds.debug() as any).clients.some((c: any) => c.types[0].subscription.length === 0));
   h.xds.update(evolve(m1, { workloads: [{ ...a, healthy: false }] }));
   assert.equal(await named.quiet(300), undefined, 'unsubscribed resource is no longer pushed');
 });
@@ -168,6 +176,32 @@ test('delta: malformed requests end the stream with INVALID_ARGUMENT; server kee
   assert.equal((await c.next()).resources.length, 3);
 });
 
+test('delta: re-pushing the same mesh regenerates per-client output (inputs outside the mesh may change)', async (t) => {
+  let secret = 'v1';
+  const perClient: ResourceGenerator = {
+    typeUrl: TYPE_URLS.secret,
+    perClient: true,
+    generate: () => new Map([['default', makeResource('default', TYPE_URLS.secret, Buffer.from(secret))]]),
+  };
+  const h = await startHarness({ extraGenerators: [perClient] });
+  t.after(() => h.close());
+  h.xds.update(m1);
+  const c = deltaClient(h.address);
+  t.after(() => c.close());
+  c.send({ node: NODE, type_url: TYPE_URLS.address });
+  c.send({ type_url: TYPE_URLS.secret });
+  c.ack(await c.next());
+  const first = await c.next();
+  assert.equal(first.resources[0]!.resource.value.toString(), 'v1');
+  c.ack(first);
+  secret = 'v2';
+  h.xds.update(m1);
+  const rotated = await c.next();
+  assert.equal(rotated.type_url, TYPE_URLS.secret, 'unchanged Address output is not resent');
+  assert.equal(rotated.resources[0]!.resource.value.toString(), 'v2');
+  assert.equal((h.xds.debug() as any).pushVersion, 2);
+});
+
 test('delta: updates inside the debounce window are pushed once, with the last mesh', async (t) => {
   const h = await startHarness({ debounceMs: 100 });
   t.after(() => h.close());
@@ -182,6 +216,6 @@ test('delta: updates inside the debounce window are pushed once, with the last m
   h.xds.update(m3);
   const res = await c.next();
   assert.deepEqual(names(res), [a.uid, b.uid].sort());
-  assert.equal(res.system_version_info, '3');
+  assert.equal(res.system_version_info, '2', 'one push epoch for the burst');
   assert.equal(await c.quiet(250), undefined);
 });

@@ -6,6 +6,7 @@ import type { XdsAuthenticate } from '../../src/control-plane/xds/client-info.js
 import { createAddressGenerator } from '../../src/control-plane/translate/workload/generator.js';
 import { createAuthorizationGenerator } from '../../src/control-plane/translate/authorization/generator.js';
 import { silentLogger } from '../../src/shared/telemetry/logger.js';
+import type { ResourceGenerator } from '../../src/control-plane/xds/generator.js';
 
 export const HOST = '127.0.42.1';
 
@@ -24,10 +25,17 @@ export const testAuth: XdsAuthenticate = (md) => {
   return { kind: 'node', node: 'node-a' };
 };
 
-export async function startHarness(opts: { debounceMs?: number; port?: number; maxConcurrentFullPushes?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  readonly debounceMs?: number;
+  readonly port?: number;
+  readonly maxConcurrentFullPushes?: number;
+  readonly extraGenerators?: readonly ResourceGenerator[];
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const registry = new Registry();
   const xds = createXdsServer({
-    generators: [createAddressGenerator(), createAuthorizationGenerator()],
+    generators: [createAddressGenerator(), createAuthorizationGenerator(), ...(opts.extraGenerators ?? [])],
     authenticate: testAuth,
     debounceMs: opts.debounceMs ?? 0,
     ...(opts.maxConcurrentFullPushes !== undefined ? { maxConcurrentFullPushes: opts.maxConcurrentFullPushes } : {}),

@@ -64,7 +64,7 @@ export function createDeltaStream(
       for (const name of current.keys()) consider(name);
       for (const name of [...state.held.keys()]) if (!current.has(name)) consider(name);
     }
-    state.meshVersion = mesh?.version ?? 0;
+    state.meshVersion = ctx.cache.version();
     if (resources.length === 0 && removed.length === 0 && !force) return undefined;
     if (fullWildcard) {
       // After this response the client holds exactly the current output.
@@ -191,7 +191,7 @@ export function createDeltaStream(
       const mesh = ctx.cache.current();
       if (!mesh || !record.client) return;
       for (const state of record.types.values()) {
-        if (!state.served || state.meshVersion === mesh.version) continue;
+        if (!state.served || state.meshVersion === ctx.cache.version()) continue;
         const neverAnswered = state.status.kind === 'awaiting-request';
         // Compute this type's output at the new version before asking what changed since ours.
         ctx.cache.resources(state.typeUrl, record.client);

@@ -161,7 +161,7 @@ export function createXdsServer(config: XdsServerConfig): XdsServer {
     },
     debug() {
       const mesh = cache.current();
-      return { meshVersion: mesh?.version ?? null, clients: [...streams.keys()].map((s) => debugView(s.record)) };
+      return { meshVersion: mesh?.version ?? null, pushVersion: cache.version(), clients: [...streams.keys()].map((s) => debugView(s.record)) };
     },
     close() {
       closed = true;

@@ -51,7 +51,7 @@ export function createSotwStream(
     if (call.cancelled || (!mesh && state.served)) return;
     const resources = selected(state);
     const digest = resources.map((r) => `${r.name}@${r.version}`).join('\n');
-    state.meshVersion = mesh?.version ?? 0;
+    state.meshVersion = ctx.cache.version();
     if (!force && digest === state.lastDigest) return;
     state.lastDigest = digest;
     const nonce = nonces.next();
@@ -94,7 +94,7 @@ export function createSotwStream(
       const mesh = ctx.cache.current();
       if (!mesh || !record.client) return;
       for (const state of record.types.values()) {
-        if (!state.served || state.meshVersion === mesh.version) continue;
+        if (!state.served || state.meshVersion === ctx.cache.version()) continue;
         respond(state, state.status.kind === 'awaiting-request' && state.meshVersion < 0);
       }
     },

@@ -30,7 +30,7 @@ export interface TypeState {
   readonly names: Set<string>;
   /** Delta: name → version the client holds (as sent by us or declared in initial_resource_versions). */
   readonly held: HeldVersions;
-  /** Mesh version the last push for this type was computed at; -1 = never. */
+  /** Push epoch (XdsCache.version) the last response for this type was computed at; -1 = never. */
   meshVersion: number;
   status: TypeStatus;
   /** Nonces sent for this type, newest last, with the version each carried (bounded). */

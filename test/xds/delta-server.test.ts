@@ -15,9 +15,9 @@ const b = pod('b', '10.1.0.2');
 const svc = service('reviews', '10.96.0.10');
 const m1 = mesh(1, { workloads: [a, b], services: [svc] });
 
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(cond(), 'condition not reached');
+async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(await cond(), 'condition not reached');
 }
 
 function names(res: DeltaResponse): string[] {
@@ -70,6 +70,14 @@ test('delta: initial wildcard state, ACK, incremental update, removal, policy ad
   assert.equal(addrState.lastAckedVersion, '3');
   assert.equal(addrState.state, 'acked');
   assert.equal(await metricValue(h.registry, 'ambit_xds_connected_clients'), 1);
+  // 2 initial answers + 1 update + 2 (removal, policy).
+  assert.equal(await metricValue(h.registry, 'ambit_xds_pushes_total', { type: TYPE_URLS.address }), 3);
+  assert.equal(await metricValue(h.registry, 'ambit_xds_pushes_total', { type: TYPE_URLS.authorization }), 2);
+  const latency = (await h.registry.getMetricsAsJSON()).find((m) => m.name === 'ambit_xds_push_latency_seconds');
+  const count = latency?.values.find((v) => (v as { metricName?: string }).metricName === 'ambit_xds_push_latency_seconds_count' && v.labels.type === TYPE_URLS.address);
+  assert.equal(count?.value, 2, 'latency observed for the two mesh-change pushes of Address');
+  c.close();
+  await until(async () => (await metricValue(h.registry, 'ambit_xds_connected_clients')) === 0);
 });
 
 test('delta: named subscriptions and aliases get only their resources; unchanged clients get nothing', async (t) => {

@@ -24,6 +24,7 @@ const HTTP = [{ port: 80, targetPort: 8080, appProtocol: 'http' }];
 const STABLE = { name: 'web-1', ip: '127.0.26.1', nodeAddress: NODE };
 const CANARY = { name: 'web-canary-1', ip: '127.0.26.2', nodeAddress: NODE };
 const DB = { name: 'db-1', ip: '127.0.26.3', nodeAddress: NODE };
+const LEGACY = { name: 'legacy-1', ip: '127.0.26.4', nodeAddress: NODE, captured: false };
 
 const policy: MeshPolicy = {
   key: 'apps/only-frontend', name: 'only-frontend', namespace: 'apps', scope: { kind: 'targetRefs', namespace: 'apps', refs: [] }, dryRun: false,
@@ -42,6 +43,7 @@ function mesh(version: number) {
       { name: 'secure', namespace: 'apps', vip: '10.97.0.4', ports: HTTP, endpoints: [STABLE] },
       { name: 'db', namespace: 'apps', vip: '10.97.0.5', ports: [{ port: 5432, targetPort: 7000, appProtocol: 'tcp' }], endpoints: [DB] },
       { name: 'opaque', namespace: 'apps', vip: '10.97.0.6', ports: [{ port: 7001, targetPort: 7000 }], endpoints: [DB] },
+      { name: 'legacy', namespace: 'apps', vip: '10.97.0.7', ports: HTTP, endpoints: [LEGACY] },
     ],
     routes: [sticky],
     policies: [policy],
@@ -58,7 +60,7 @@ describe('waypoint Envoy: brain contract, TCP, SDS rotation (Delta ADS)', { skip
   let clock = Date.now();
 
   before(async () => {
-    apps = [await startApp('stable', STABLE.ip, 8080), await startApp('canary', CANARY.ip, 8080)];
+    apps = [await startApp('stable', STABLE.ip, 8080), await startApp('canary', CANARY.ip, 8080), await startApp('legacy', LEGACY.ip, 8080)];
     echo = await startEcho(DB.ip, 7000, 'echo:');
     brain = await startFakeBrain(WP.address);
     env = await startWaypointEnv({ envoyPath: (envoy as { path: string }).path, mesh: mesh(1), waypointKey: 'apps/wp', xdsBind: '127.0.20.2', adsApiType: 'DELTA_GRPC', now: () => clock });
@@ -112,6 +114,14 @@ describe('waypoint Envoy: brain contract, TCP, SDS rotation (Delta ADS)', { skip
     assert.equal(await client.tcpExchange('10.97.0.6:7001', '\u0000binary'), 'echo:\u0000binary');
     const t = ztunnel.tunnels.at(-1)!;
     assert.equal(t.authority, '127.0.26.3:7000');
+  });
+
+  it('sends traffic for workloads outside the mesh directly, without HBONE', async () => {
+    const tunnelsBefore = ztunnel.tunnels.length;
+    const res = await client.request('10.97.0.7:80', { path: '/legacy' });
+    assert.equal(res.status, 200, res.body);
+    assert.equal(JSON.parse(res.body).app, 'legacy');
+    assert.equal(ztunnel.tunnels.length, tunnelsBefore, 'no HBONE tunnel for a plaintext workload');
   });
 
   it('rotates the waypoint certificate over SDS at half life', async () => {

@@ -9,7 +9,7 @@ export interface ServiceFixture {
   readonly vip: string;
   readonly ports: readonly { port: number; targetPort: number; appProtocol?: string; name?: string }[];
   /** Workloads: pod IP + the node (fake ztunnel) address serving it. */
-  readonly endpoints: readonly { name: string; ip: string; nodeAddress: string }[];
+  readonly endpoints: readonly { name: string; ip: string; nodeAddress: string; captured?: boolean }[];
   /** Bound to the waypoint (istio.io/use-waypoint); default true. */
   readonly bound?: boolean;
 }
@@ -59,7 +59,7 @@ export function buildTestMesh(f: MeshFixture): MeshSnapshot {
       workloads.set(uid, {
         uid, kind: 'Pod', name: e.name, namespace: ns, labels: { app: s.name }, addresses: [e.ip], node: `node-${e.nodeAddress}`,
         nodeAddress: e.nodeAddress, serviceAccount: s.name, identity: spiffeId(td, ns, s.name), trustDomain: td, network: '',
-        captured: true, healthy: true, canonicalName: s.name, canonicalRevision: 'latest', workloadName: e.name,
+        captured: e.captured ?? true, healthy: true, canonicalName: s.name, canonicalRevision: 'latest', workloadName: e.name,
         services: { ...(prior?.services ?? {}), [key]: s.ports.map((p) => ({ servicePort: p.port, targetPort: p.targetPort })) },
         selectorPolicies: [],
       });

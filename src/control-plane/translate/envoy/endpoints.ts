@@ -1,7 +1,7 @@
 /**
- * EDS: a VIP cluster's endpoints are the service's healthy, captured workloads, each an internal address of
+ * EDS: a VIP cluster's endpoints are the service's healthy workloads. Captured ones are internal addresses of
  * connect_originate with metadata telling it the CONNECT authority (`local` = `<podIP>:<targetPort>`, as Istio) and
- * where to dial (`hbone_address` = `<nodeAddress>:15008`, local mode).
+ * where to dial (`hbone_address` = `<nodeAddress>:15008`, local mode); workloads outside the mesh are dialled directly.
  */
 import { PORTS } from '../../../shared/constants.js';
 import type { MeshService, MeshServicePort, MeshSnapshot, Workload } from '../../../shared/model/mesh.js';
@@ -34,7 +34,12 @@ export function loadAssignment(clusterName: string, mesh: MeshSnapshot, service:
       lbEndpoints.push({ endpoint: { address: { socket_address: { address: ip, port_value: target } } }, health_status: 'HEALTHY' });
       continue;
     }
-    if (!w.captured || !w.nodeAddress) continue;
+    if (!w.captured) {
+      // Not in the mesh: no HBONE, dial the pod directly (plain TCP), as istiod does for non-ambient endpoints.
+      lbEndpoints.push({ endpoint: { address: { socket_address: { address: ip, port_value: target } } }, health_status: 'HEALTHY' });
+      continue;
+    }
+    if (!w.nodeAddress) continue;
     const local = hostPort(ip, target);
     lbEndpoints.push({
       endpoint: { address: { envoy_internal_address: { server_listener_name: LISTENER_CONNECT_ORIGINATE, endpoint_id: local } } },

@@ -47,6 +47,7 @@ function mesh(version: number) {
     ],
     routes: [sticky],
     policies: [policy],
+    boundWorkloads: ['db-1'],
   });
 }
 
@@ -114,6 +115,12 @@ describe('waypoint Envoy: brain contract, TCP, SDS rotation (Delta ADS)', { skip
     assert.equal(await client.tcpExchange('10.97.0.6:7001', '\u0000binary'), 'echo:\u0000binary');
     const t = ztunnel.tunnels.at(-1)!;
     assert.equal(t.authority, '127.0.26.3:7000');
+  });
+
+  it('carries workload-addressed traffic (waypoint-for workload) to the pod over HBONE', async () => {
+    assert.equal(await client.tcpExchange('127.0.26.3:7000', 'direct'), 'echo:direct');
+    const t = ztunnel.tunnels.at(-1)!;
+    assert.deepEqual({ authority: t.authority, sni: t.sni }, { authority: '127.0.26.3:7000', sni: '127.0.26.3.hbone.ambit' });
   });
 
   it('sends traffic for workloads outside the mesh directly, without HBONE', async () => {

@@ -20,6 +20,8 @@ export interface MeshFixture {
   readonly services: readonly ServiceFixture[];
   readonly routes?: readonly HTTPRouteObject[];
   readonly policies?: readonly MeshPolicy[];
+  /** Workload names bound to the waypoint as workloads (`istio.io/waypoint-for: workload|all`). */
+  readonly boundWorkloads?: readonly string[];
 }
 
 export function httpRoute(namespace: string, name: string, parent: string, rules: readonly Partial<HTTPRouteRule>[], annotations: Record<string, string> = {}): HTTPRouteObject {
@@ -73,7 +75,9 @@ export function buildTestMesh(f: MeshFixture): MeshSnapshot {
   const waypoint: MeshWaypoint = {
     name: f.waypoint.name, namespace: f.waypoint.namespace, key: wpKey, address: f.waypoint.address, for: 'service',
     serviceAccount: f.waypoint.name, identity: spiffeId(td, f.waypoint.namespace, f.waypoint.name),
-    services: [...services.values()].filter((s) => s.waypoint).map((s) => s.key), workloads: [], problems: [], annotations: {},
+    services: [...services.values()].filter((s) => s.waypoint).map((s) => s.key),
+    workloads: [...workloads.values()].filter((w) => f.boundWorkloads?.includes(w.name)).map((w) => w.uid),
+    problems: [], annotations: {},
   };
   const httpRoutes = new Map<string, MeshHttpRoute>();
   for (const r of f.routes ?? []) {

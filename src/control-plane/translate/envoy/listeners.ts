@@ -87,8 +87,8 @@ export interface ChainOptions {
 }
 
 /** The internal listener that picks a per-service chain from the restored original destination (VIP:port). */
-export function mainInternalListener(ports: readonly ServicePortView[], opts: ChainOptions): Json {
-  const chains: Json[] = [];
+export function mainInternalListener(ports: readonly ServicePortView[], opts: ChainOptions, extraChains: readonly Json[] = []): Json {
+  const chains: Json[] = [...extraChains];
   const sniff = ports.some((p) => p.protocol === 'unknown');
   for (const view of ports) {
     if (view.service.vips.length === 0) continue;

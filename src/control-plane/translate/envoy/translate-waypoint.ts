@@ -9,6 +9,7 @@ import { loadAssignment } from './endpoints.js';
 import { connectOriginateListener, connectTerminateListener, mainInternalListener } from './listeners.js';
 import { vipClusterName } from './names.js';
 import { serviceRouteConfig } from './route-config.js';
+import { encapClusters, workloadChains } from './workload-chains.js';
 import { buildWaypointView, portProtocol, routesForPort, type ServicePortView } from './waypoint-view.js';
 
 type Json = Record<string, unknown>;
@@ -63,10 +64,16 @@ export function translateWaypoint(mesh: MeshSnapshot, waypoint: MeshWaypoint): W
   }
   const listeners = [
     connectTerminateListener(waypoint.address, td),
-    mainInternalListener(view.ports, { extAuthz: (p) => governedByL7Policy(mesh, waypoint, p), extProc: (p) => hasStickyRoute(mesh, p) }),
+    mainInternalListener(view.ports, { extAuthz: (p) => governedByL7Policy(mesh, waypoint, p), extProc: (p) => hasStickyRoute(mesh, p) }, workloadChains(mesh, waypoint)),
     connectOriginateListener(),
   ];
-  const clusters = [mainInternalCluster(), connectOriginateCluster(td), brainCluster(waypoint.address), ...[...vip.values()].map((v) => v.json)];
+  const clusters = [
+    mainInternalCluster(),
+    connectOriginateCluster(td),
+    brainCluster(waypoint.address),
+    ...encapClusters(mesh, waypoint),
+    ...[...vip.values()].map((v) => v.json),
+  ];
   const endpoints = [...vip.entries()].map(([name, v]) => loadAssignment(name, mesh, v.service, v.port));
   return { listeners, routes, clusters, endpoints, problems };
 }

@@ -30,6 +30,11 @@ const policy: MeshPolicy = {
   key: 'apps/only-frontend', name: 'only-frontend', namespace: 'apps', scope: { kind: 'targetRefs', namespace: 'apps', refs: [] }, dryRun: false,
   object: {} as MeshPolicy['object'], workloads: [], waypoints: ['apps/wp'], services: ['apps/secure.apps.svc.cluster.local'],
 };
+/** Traps: a regex RE2 rejects and a VIP:port claimed twice; both must be reported, never sent to Envoy. */
+const secureRoute = httpRoute('apps', 'secure', 'secure', [
+  { matches: [{ path: { type: 'RegularExpression', value: '/(?!public).*' }, headers: [], queryParams: [] }], backendRefs: [backend('secure', 80)] },
+  { backendRefs: [backend('secure', 80)] },
+]);
 const sticky = httpRoute('apps', 'web', 'web', [{ backendRefs: [backend('web-stable', 80, 100), backend('web-canary', 80, 0)] }], { [ANNOTATIONS.stickyKey]: 'x-user' });
 
 function mesh(version: number) {
@@ -44,8 +49,9 @@ function mesh(version: number) {
       { name: 'db', namespace: 'apps', vip: '10.97.0.5', ports: [{ port: 5432, targetPort: 7000, appProtocol: 'tcp' }], endpoints: [DB] },
       { name: 'opaque', namespace: 'apps', vip: '10.97.0.6', ports: [{ port: 7001, targetPort: 7000 }], endpoints: [DB] },
       { name: 'legacy', namespace: 'apps', vip: '10.97.0.7', ports: HTTP, endpoints: [LEGACY] },
+      { name: 'dup', namespace: 'apps', vip: '10.97.0.5', ports: [{ port: 5432, targetPort: 7000, appProtocol: 'tcp' }], endpoints: [DB] },
     ],
-    routes: [sticky],
+    routes: [sticky, secureRoute],
     policies: [policy],
     boundWorkloads: ['db-1'],
   });
@@ -83,6 +89,11 @@ describe('waypoint Envoy: brain contract, TCP, SDS rotation (Delta ADS)', { skip
     const m = mesh(1);
     const [status] = waypointStatuses(m, (k) => env.generators.problems(m, k), env.xds.debug());
     assert.deepEqual(status!.conditions.map((c) => [c.type, c.status]), [['Accepted', 'True'], ['Programmed', 'True']]);
+    assert.deepEqual(status!.problems.map((p) => p.split(':')[0]), ['Conflicted']);
+    assert.deepEqual(env.generators.problems(m, 'apps/wp').map((p) => [p.kind, p.key, p.reason]), [
+      ['HTTPRoute', 'apps/secure', 'UnsupportedValue'],
+      ['Gateway', 'apps/wp', 'Conflicted'],
+    ]);
   });
 
   it('asks ext_authz only for services under an L7 policy, with the HBONE peer identity, and enforces the answer', async () => {

@@ -104,6 +104,30 @@ describe('waypoint translation', () => {
     assert.deepEqual(status!.parents[0]!.conditions.map((c) => [c.type, c.status, c.reason]), [['Accepted', 'True', 'Accepted'], ['ResolvedRefs', 'False', 'BackendNotFound']]);
   });
 
+  it('leaves out matches RE2 cannot compile, answers 500 for all-zero weights, and reports VIP conflicts', () => {
+    const r = httpRoute('default', 'web', 'web', [
+      { matches: [{ path: { type: 'RegularExpression', value: '/(?!admin).*' }, headers: [], queryParams: [] }], backendRefs: [backend('web', 80)] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/zero' }, headers: [], queryParams: [] }], backendRefs: [backend('web', 80, 0), backend('web-canary', 80, 0)] },
+    ]);
+    const base = mesh([r]);
+    const web = base.services.get('default/web.default.svc.cluster.local')!;
+    const dup = { ...web, name: 'dup', hostname: 'dup.default.svc.cluster.local', key: 'default/dup.default.svc.cluster.local' };
+    const m: MeshSnapshot = {
+      ...base,
+      services: new Map([...base.services, [dup.key, dup]]),
+      waypoints: new Map([['default/waypoint', { ...base.waypoints.get('default/waypoint')!, services: [...base.waypoints.get('default/waypoint')!.services, dup.key] }]]),
+    };
+    const cfg = translateWaypoint(m, m.waypoints.get('default/waypoint')!);
+    assert.deepEqual(cfg.problems.map((p) => [p.kind, p.reason]), [['HTTPRoute', 'UnsupportedValue'], ['Gateway', 'Conflicted']]);
+    assert.match(cfg.problems[0]!.message, /lookaround/);
+    assert.match(cfg.problems[1]!.message, /inbound-vip\|80\|http\|web\.default.* left out: .*inbound-vip\|80\|http\|dup\.default/);
+    const rc = cfg.routes.find((x) => x.name === 'inbound-vip|80|http|web.default.svc.cluster.local') as Json;
+    assert.deepEqual(rc.virtual_hosts[0].routes.map((x: Json) => [x.name, x.direct_response?.status]), [['default.web.1.0', 500]]);
+    const status = waypointStatuses(m, () => cfg.problems, { clients: [] })[0]!;
+    assert.equal(status.problems.length, 1);
+    assert.equal(status.conditions[1]!.reason, 'Pending', 'a conflict alone does not block Programmed');
+  });
+
   it('every generated resource passes the builder; endpoints carry the HBONE target and authority', () => {
     const m = mesh();
     const g = createWaypointGenerators();

@@ -21,7 +21,12 @@ export interface WaypointStatus {
   readonly conditions: readonly Condition[];
   readonly envoy: ListenerAckState;
   readonly services: readonly string[];
+  /** Every translation problem of this waypoint (including ones that do not block Programmed, e.g. `Conflicted`). */
+  readonly problems: readonly string[];
 }
+
+/** Problems that mean the waypoint is not (fully) programmed; others (e.g. `Conflicted`) are reported only. */
+const BLOCKING = new Set(['InvalidConfig', 'AddressNotAssigned']);
 
 export function waypointStatus(waypoint: MeshWaypoint, problems: readonly StatusProblem[], xdsDebug: unknown): WaypointStatus {
   const accepted =
@@ -35,12 +40,13 @@ export function waypointStatus(waypoint: MeshWaypoint, problems: readonly Status
     conditions: [accepted, programmed(waypoint, problems, envoy)],
     envoy,
     services: waypoint.services,
+    problems: problems.filter((p) => p.kind === 'Gateway').map((p) => `${p.reason}: ${p.message}`),
   };
 }
 
 function programmed(waypoint: MeshWaypoint, problems: readonly StatusProblem[], envoy: ListenerAckState): Condition {
   if (!waypoint.address) return condition('Programmed', false, 'AddressNotAssigned', 'spec.addresses[0].value is not set');
-  const own = problems.filter((p) => p.kind === 'Gateway');
+  const own = problems.filter((p) => p.kind === 'Gateway' && BLOCKING.has(p.reason));
   if (own.length > 0) return condition('Programmed', false, 'Invalid', own.map((p) => p.message).join('; '));
   switch (envoy.kind) {
     case 'disconnected':

@@ -9,7 +9,7 @@ import type { MeshHttpRoute, MeshService, MeshServicePort, MeshSnapshot } from '
 import type { HTTPBackendRef, HTTPRouteMatch, HTTPRouteRule } from '../../../shared/model/objects.js';
 import { BACKEND_HEADER, vipClusterName } from './names.js';
 import { headerModifierFields, redirectAction, urlRewriteFields } from './route-filters.js';
-import { comparePrecedence, matchPrecedence, toEnvoyMatch } from './route-match.js';
+import { comparePrecedence, matchPrecedence, matchProblems, toEnvoyMatch } from './route-match.js';
 import { findService } from './waypoint-view.js';
 
 type Json = Record<string, unknown>;
@@ -59,6 +59,12 @@ export function translateHttpRoutes(mesh: MeshSnapshot, attached: readonly MeshH
       const matches = rule.matches.length > 0 ? rule.matches : [PATH_PREFIX_ALL];
       matches.forEach((match, matchIdx) => {
         const name = `${route.object.metadata.namespace}.${route.object.metadata.name}.${ruleIdx}.${matchIdx}`;
+        const bad = matchProblems(match);
+        if (bad.length > 0) {
+          // A match Envoy cannot compile is left out (reported), so the rest of the route config still applies.
+          for (const message of bad) ctx.problems.push({ route: route.key, reason: 'UnsupportedValue', message: `${name}: ${message}` });
+          return;
+        }
         const routes = ruleRoutes(route, rule, match, name, backends, ctx);
         entries.push({ prec: matchPrecedence(match), order: order++, routes });
       });
@@ -106,7 +112,10 @@ function ruleRoutes(route: MeshHttpRoute, rule: HTTPRouteRule, match: HTTPRouteM
   }
   const action = routeAction(route, rule, prefixMatched, ctx);
   if (typeof action === 'string') return unsupported(route, name, match, action, ctx);
-  if (backends.length === 0) return [{ name, match: toEnvoyMatch(match), direct_response: { status: 500 }, ...common }];
+  // Gateway API: no valid backend, or all weights zero → 500 (Envoy also rejects a weighted_clusters sum of 0).
+  if (backends.length === 0 || backends.every((b) => b.ref.weight === 0)) {
+    return [{ name, match: toEnvoyMatch(match), direct_response: { status: 500 }, ...common }];
+  }
   const out: Json[] = [];
   if (route.object.metadata.annotations[ANNOTATIONS.stickyKey] !== undefined && backends.length > 1) {
     for (const b of backends) {

@@ -84,11 +84,27 @@ export interface ChainOptions {
   /** Service port → whether its HTTP chain gets ext_authz / ext_proc. */
   readonly extAuthz: (view: ServicePortView) => boolean;
   readonly extProc: (view: ServicePortView) => boolean;
+  /** Told about chains left out because another service already claims the same VIP and port. */
+  readonly onConflict?: (message: string) => void;
+}
+
+/** Envoy rejects a listener whose chains have identical matches; the first claim (services by key) wins. */
+function claim(seen: Map<string, string>, chain: Json, opts: ChainOptions): boolean {
+  const m = chain.filter_chain_match as { destination_port?: number; prefix_ranges?: { address_prefix: string }[]; application_protocols?: string[] };
+  const keys = (m.prefix_ranges ?? []).map((r) => `${r.address_prefix}|${m.destination_port ?? '*'}|${(m.application_protocols ?? []).join(',')}`);
+  const taken = keys.map((k) => seen.get(k)).find((v) => v !== undefined);
+  if (taken !== undefined) {
+    opts.onConflict?.(`filter chain ${String(chain.name)} left out: its VIP and port are already served by ${taken}`);
+    return false;
+  }
+  for (const k of keys) seen.set(k, String(chain.name));
+  return true;
 }
 
 /** The internal listener that picks a per-service chain from the restored original destination (VIP:port). */
 export function mainInternalListener(ports: readonly ServicePortView[], opts: ChainOptions, extraChains: readonly Json[] = []): Json {
   const chains: Json[] = [...extraChains];
+  const seen = new Map<string, string>();
   const sniff = ports.some((p) => p.protocol === 'unknown');
   for (const view of ports) {
     if (view.service.vips.length === 0) continue;
@@ -97,11 +113,12 @@ export function mainInternalListener(ports: readonly ServicePortView[], opts: Ch
       prefix_ranges: view.service.vips.map((ip) => ({ address_prefix: ip, prefix_len: ip.includes(':') ? 128 : 32 })),
       ...extra,
     });
+    const add = (chain: Json): void => void (claim(seen, chain, opts) && chains.push(chain));
     if (view.protocol !== 'tcp') {
       const sniffed = view.protocol === 'unknown' ? { application_protocols: ['http/1.1', 'h2c'] } : {};
-      chains.push(httpChain(view, match(sniffed), opts));
+      add(httpChain(view, match(sniffed), opts));
     }
-    if (view.protocol === 'tcp' || view.protocol === 'unknown') chains.push(tcpChain(view, match({})));
+    if (view.protocol === 'tcp' || view.protocol === 'unknown') add(tcpChain(view, match({})));
   }
   const listenerFilters: Json[] = [
     { name: 'envoy.filters.listener.original_dst', typed_config: { '@type': typeUrl('envoy.extensions.filters.listener.original_dst.v3.OriginalDst') } },

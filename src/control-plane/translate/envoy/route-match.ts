@@ -40,6 +40,31 @@ export function matchPrecedence(m: HTTPRouteMatch): readonly number[] {
   return [pathRank, -pathLen, m.method ? 0 : 1, -m.headers.length, -m.queryParams.length];
 }
 
+/**
+ * Envoy compiles `safe_regex` with RE2, which rejects Perl-only syntax; a bad pattern would make Envoy NACK the whole
+ * route configuration, so such matches are reported instead. Returns the problem or undefined.
+ */
+export function re2Problem(pattern: string): string | undefined {
+  if (/\(\?(=|!|<=|<!|>)/.test(pattern)) return `regex ${JSON.stringify(pattern)} uses lookaround/atomic groups, which RE2 does not support`;
+  if (/\\[1-9]/.test(pattern)) return `regex ${JSON.stringify(pattern)} uses backreferences, which RE2 does not support`;
+  try {
+    new RegExp(pattern, 'u');
+  } catch (err) {
+    return `regex ${JSON.stringify(pattern)} is invalid: ${(err as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Every regex a match would send to Envoy, with its problem. */
+export function matchProblems(m: HTTPRouteMatch): string[] {
+  const patterns = [
+    ...(m.path?.type === 'RegularExpression' ? [m.path.value] : []),
+    ...m.headers.filter((h) => h.type === 'RegularExpression').map((h) => h.value),
+    ...m.queryParams.filter((q) => q.type === 'RegularExpression').map((q) => q.value),
+  ];
+  return patterns.map(re2Problem).filter((p): p is string => p !== undefined);
+}
+
 export function comparePrecedence(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const d = (a[i] ?? 0) - (b[i] ?? 0);

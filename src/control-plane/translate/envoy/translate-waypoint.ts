@@ -64,7 +64,15 @@ export function translateWaypoint(mesh: MeshSnapshot, waypoint: MeshWaypoint): W
   }
   const listeners = [
     connectTerminateListener(waypoint.address, td),
-    mainInternalListener(view.ports, { extAuthz: (p) => governedByL7Policy(mesh, waypoint, p), extProc: (p) => hasStickyRoute(mesh, p) }, workloadChains(mesh, waypoint)),
+    mainInternalListener(
+      view.ports,
+      {
+        extAuthz: (p) => governedByL7Policy(mesh, waypoint, p),
+        extProc: (p) => hasStickyRoute(mesh, p),
+        onConflict: (message) => problems.push({ kind: 'Gateway', key: waypoint.key, reason: 'Conflicted', message }),
+      },
+      workloadChains(mesh, waypoint),
+    ),
     connectOriginateListener(),
   ];
   const clusters = [

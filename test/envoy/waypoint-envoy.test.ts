@@ -44,6 +44,11 @@ const detailsRoute = httpRoute('default', 'details', 'details', [
   { matches: [{ path: { type: 'PathPrefix', value: '/slow' }, headers: [], queryParams: [] }], backendRefs: [backend('details', 9080)], timeouts: { requestMs: 300 } },
   { matches: [{ path: { type: 'PathPrefix', value: '/flaky' }, headers: [], queryParams: [] }], backendRefs: [backend('details', 9080)], retry: { attempts: 2, codes: [503] } },
   {
+    matches: [{ path: { type: 'PathPrefix', value: '/mirror' }, headers: [], queryParams: [] }],
+    filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { group: '', kind: 'Service', name: 'reviews-v1', port: 9080 } } }],
+    backendRefs: [backend('details', 9080)],
+  },
+  {
     matches: [{ path: { type: 'Exact', value: '/old' }, headers: [], queryParams: [] }],
     filters: [{ type: 'RequestRedirect', requestRedirect: { hostname: 'new.example', statusCode: 301 } }],
   },
@@ -184,6 +189,18 @@ describe('waypoint Envoy', { skip: 'skip' in envoy ? envoy.skip : false }, () =>
     assert.equal(seen.headers['x-drop'], undefined);
     const get = await client.request('10.96.0.30:9080', { path: '/api/items' });
     assert.equal(get.status, 404, 'GET does not match the POST-only rule and there is no default route once HTTPRoutes exist');
+  });
+
+  it('mirrors requests to the RequestMirror backend while answering from the main backend', async () => {
+    const v1 = apps[0]!;
+    const res = await client.request('10.96.0.30:9080', { path: '/mirror/1' });
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).app, 'v2');
+    const deadline = Date.now() + 3000;
+    while (!v1.seen.some((r) => r.path === '/mirror/1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const shadow = v1.seen.find((r) => r.path === '/mirror/1');
+    assert.ok(shadow, 'mirror backend saw the request');
+    assert.match(String(shadow.headers.host), /-shadow/);
   });
 
   it('applies an HTTPRoute edit without failing in-flight requests', async () => {

@@ -77,7 +77,8 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
     upstream = h2End(res.stream);
   } else {
     try {
-      upstream = socketEnd(await connectTcp(plan.dialIp, plan.dialPort, CONNECT_TIMEOUT_MS, source.addresses[0]));
+      const bind = source.addresses.find((ip) => isIP(ip) === isIP(plan.dialIp)); // keep the pod's source IP when the family allows
+      upstream = socketEnd(await connectTcp(plan.dialIp, plan.dialPort, CONNECT_TIMEOUT_MS, bind));
     } catch (e) {
       established({ ok: false, reply: 0x05, reason: (e as Error).message });
       return tracker.finish({ flag: 'CONNECT', error: (e as Error).message }, false);

@@ -11,6 +11,8 @@ export interface RelayEnd {
   readonly stream: Duplex;
   /** Abrupt close (TCP RST / HTTP/2 RST_STREAM). */
   readonly reset: () => void;
+  /** True when the peer reset this side (an HTTP/2 stream may report 'end' on RST_STREAM). */
+  readonly wasReset?: () => boolean;
 }
 
 export interface RelayResult {
@@ -26,7 +28,12 @@ export function socketEnd(socket: Socket): RelayEnd {
 }
 
 export function h2End(stream: Http2Stream): RelayEnd {
-  return { stream, reset: () => (stream.destroyed ? undefined : stream.close(h2constants.NGHTTP2_CANCEL)) };
+  return {
+    stream,
+    // destroy(err) sends RST_STREAM alone; close(code) would first end the stream (END_STREAM looks graceful).
+    reset: () => (stream.destroyed ? undefined : stream.destroy(new Error('relay peer reset'))),
+    wasReset: () => stream.rstCode !== undefined && stream.rstCode !== h2constants.NGHTTP2_NO_ERROR,
+  };
 }
 
 export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) => void; bToA?: (n: number) => void }): Promise<RelayResult> {
@@ -48,12 +55,13 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
       });
       dst.stream.on('drain', () => src.stream.resume());
       src.stream.on('end', () => {
+        if (src.wasReset?.()) return abort(new Error('stream reset by peer'));
         ended = true;
         if (!dst.stream.writableEnded && !dst.stream.destroyed) dst.stream.end();
       });
       src.stream.on('error', (e: Error) => abort(e));
       const onClose = (): void => {
-        if (!ended) abort(error ?? new Error('connection reset by peer'));
+        if (!ended || src.wasReset?.()) abort(error ?? new Error('connection reset by peer'));
         if (++closed === 2) resolve({ aToB, bToA, ...(error ? { error } : {}) });
       };
       if (src.stream.destroyed) queueMicrotask(onClose); // went away before the relay started

@@ -93,6 +93,17 @@ describe('waypoint translation', () => {
     assert.deepEqual(rc.virtual_hosts[0].routes.map((x: Json) => x.match), [{ path: '/a' }, { path_separated_prefix: '/a/b' }, { path_separated_prefix: '/a' }]);
   });
 
+  it('ranks a header match above a catch-all rule whether or not either has an explicit path', () => {
+    const r = httpRoute('default', 'web', 'web', [
+      { backendRefs: [backend('web', 80)] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] }], backendRefs: [backend('web', 80)] },
+      { matches: [{ headers: [{ type: 'Exact', name: 'x-canary', value: 'yes' }], queryParams: [] }], backendRefs: [backend('web-canary', 80)] },
+    ]);
+    const m = mesh([r]);
+    const rc = translateWaypoint(m, m.waypoints.get('default/waypoint')!).routes.find((x) => String(x.name).includes('|web.')) as Json;
+    assert.deepEqual(rc.virtual_hosts[0].routes.map((x: Json) => x.name), ['default.web.2.0', 'default.web.0.0', 'default.web.1.0']);
+  });
+
   it('reports a missing backend on the HTTPRoute (ResolvedRefs=False) and answers 500 instead of routing', () => {
     const r = httpRoute('default', 'web', 'web', [{ backendRefs: [backend('nope', 80)] }]);
     const m = mesh([r]);

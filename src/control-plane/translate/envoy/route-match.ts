@@ -34,9 +34,10 @@ function pathMatch(m: HTTPRouteMatch): Json {
 
 /** Sort key: smaller sorts first (more specific). Ties are broken by the caller (route age/name, rule order). */
 export function matchPrecedence(m: HTTPRouteMatch): readonly number[] {
-  const p = m.path;
-  const pathRank = !p ? 2 : p.type === 'Exact' ? 0 : p.type === 'PathPrefix' ? 1 : 3;
-  const pathLen = p && p.type !== 'RegularExpression' ? p.value.length : 0;
+  // An absent path is Gateway API's default `PathPrefix /`, so it ranks exactly like it.
+  const p = m.path ?? { type: 'PathPrefix' as const, value: '/' };
+  const pathRank = p.type === 'Exact' ? 0 : p.type === 'PathPrefix' ? 1 : 2;
+  const pathLen = p.type !== 'RegularExpression' ? p.value.length : 0;
   return [pathRank, -pathLen, m.method ? 0 : 1, -m.headers.length, -m.queryParams.length];
 }
 

@@ -1,0 +1,155 @@
+/**
+ * ztunnel benchmark: the same load over (a) a direct connection, (b) an mTLS tunnel of two haproxy instances
+ * (TLS 1.3, client certificates, one thread each), (c) two ztunnels (SOCKS5 → HBONE → plaintext), each in its own
+ * process. Reports throughput (1 and 16 connections), new connections/s, p50/p99 latency of 1 KiB HTTP at 1,000
+ * requests/s, and ztunnel RSS with 1,000 open connections.
+ * Usage (root not needed; haproxy from Debian): npx tsc -p . && node dist/bench/ztunnel/ztunnel-bench.js [--quick]
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFakeCa } from '../../test/ztunnel/support/fake-ca.js';
+import { workload } from '../../test/ztunnel/support/mesh.js';
+import { connectionRate, httpLatency, throughput, type Connector } from './measure.js';
+import type { NodeSpec } from './node-proc.js';
+
+const NODE_A = '127.0.18.21';
+const NODE_B = '127.0.18.22';
+const CLIENT = '127.0.19.21';
+const BACKEND = '127.0.19.22';
+const HAPROXY_1 = '127.0.19.31';
+const HAPROXY_2 = '127.0.19.32';
+const PORTS = { sink: 9000, echo: 9001, oneShot: 9002, web: 8080 } as const;
+const quick = process.argv.includes('--quick');
+
+const here = new URL('.', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+
+function forkReady(script: string, args: string[]): Promise<ChildProcess> {
+  const child = fork(join(here, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
+  });
+}
+
+function socks(target: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: NODE_A, port: 15080, localAddress: CLIENT, noDelay: true });
+    let buf = Buffer.alloc(0);
+    s.once('connect', () => s.write(Buffer.concat([Buffer.from([5, 1, 0, 5, 1, 0, 1]), Buffer.from(target.split('.').map(Number)), Buffer.from([port >> 8, port & 255])])));
+    const onData = (d: Buffer): void => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length < 12) return;
+      s.off('data', onData);
+      s.pause();
+      if (buf[3] !== 0) return reject(new Error(`SOCKS reply ${buf[3]}`));
+      if (buf.length > 12) s.unshift(buf.subarray(12));
+      resolve(s);
+    };
+    s.on('data', onData);
+    s.once('error', reject);
+  });
+}
+
+function tcp(host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port, localAddress: CLIENT, noDelay: true });
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+async function startHaproxyPair(dir: string, ca: Awaited<ReturnType<typeof createFakeCa>>): Promise<void> {
+  const issue = async (name: string): Promise<string> => {
+    const { keyPem, chain } = await ca.fetch(`spiffe://cluster.local/ns/bench/sa/${name}`);
+    const path = join(dir, `${name}.pem`);
+    await writeFile(path, chain[0] + keyPem);
+    return path;
+  };
+  await writeFile(join(dir, 'ca.pem'), ca.rootPem);
+  const [clientPem, serverPem] = await Promise.all([issue('haproxy-client'), issue('haproxy-server')]);
+  const head = 'global\n  maxconn 4000\n  nbthread 1\n  ssl-default-bind-options ssl-min-ver TLSv1.3\n  ssl-default-server-options ssl-min-ver TLSv1.3\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 120s\n  timeout server 120s\n';
+  const one = Object.entries(PORTS).map(([n, p]) => `frontend f_${n}\n  bind ${HAPROXY_1}:${p + 10000}\n  default_backend b_${n}\nbackend b_${n}\n  server s ${HAPROXY_2}:${p + 20000} ssl crt ${clientPem} ca-file ${join(dir, 'ca.pem')} verify required\n`).join('');
+  const two = Object.entries(PORTS).map(([n, p]) => `frontend f_${n}\n  bind ${HAPROXY_2}:${p + 20000} ssl crt ${serverPem} ca-file ${join(dir, 'ca.pem')} verify required\n  default_backend b_${n}\nbackend b_${n}\n  server s ${BACKEND}:${p}\n`).join('');
+  for (const [name, cfg] of [['h1', head + one], ['h2', head + two]] as const) {
+    await writeFile(join(dir, `${name}.cfg`), cfg);
+    const child = spawn('haproxy', ['-db', '-f', join(dir, `${name}.cfg`)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    children.push(child);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+async function startZtunnels(dir: string, ca: Awaited<ReturnType<typeof createFakeCa>>): Promise<ChildProcess[]> {
+  const wls = [workload({ name: 'client', namespace: 'bench', ip: CLIENT, node: 'za' }), workload({ name: 'backend', namespace: 'bench', ip: BACKEND, node: 'zb' })];
+  const certs: NodeSpec['certs'] = {};
+  for (const w of wls) {
+    const issued = await ca.fetch(w.identity);
+    certs[w.identity] = { keyPem: issued.keyPem, chain: [...issued.chain] };
+  }
+  const procs: ChildProcess[] = [];
+  for (const [node, address] of [['za', NODE_A], ['zb', NODE_B]] as const) {
+    const spec: NodeSpec = { node, address, rootPem: ca.rootPem, nodes: { za: NODE_A, zb: NODE_B }, workloads: wls, certs };
+    await writeFile(join(dir, `${node}.json`), JSON.stringify(spec));
+    procs.push(await forkReady('node-proc.js', [join(dir, `${node}.json`)]));
+  }
+  return procs;
+}
+
+async function rssMiB(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ambit-zt-bench-'));
+  const ca = await createFakeCa('bench-ca');
+  try {
+    await forkReady('backend.js', [BACKEND]);
+    await startHaproxyPair(dir, ca);
+    const [za, zb] = await startZtunnels(dir, ca);
+    const paths: Record<string, Connector> = {
+      direct: (p) => tcp(BACKEND, PORTS[p]),
+      haproxy: (p) => tcp(HAPROXY_1, PORTS[p] + 10000),
+      ztunnel: (p) => socks(BACKEND, PORTS[p]),
+    };
+    // RSS first, on fresh processes: with 1,000 open connections through the ztunnels.
+    const before = [await rssMiB(za!.pid), await rssMiB(zb!.pid)];
+    const open: net.Socket[] = [];
+    for (let i = 0; i < 1000; i += 100) open.push(...(await Promise.all(Array.from({ length: 100 }, () => socks(BACKEND, PORTS.echo)))));
+    await new Promise((r) => setTimeout(r, 1000));
+    const withConns = [await rssMiB(za!.pid), await rssMiB(zb!.pid)];
+    for (const s of open) s.destroy();
+    const mib = 1024 * 1024;
+    const bulk = quick ? 128 * mib : 1024 * mib;
+    const rows: string[] = [];
+    const results: Record<string, Record<string, string>> = {};
+    for (const [name, connect] of Object.entries(paths)) {
+      await httpLatency(connect, 500, 1000); // warm-up
+      const t1 = await throughput(connect, 1, bulk);
+      const t16 = await throughput(connect, 16, bulk / 16);
+      const cps = await connectionRate(connect, 16, quick ? 1500 : 4000);
+      const lat = await httpLatency(connect, 1000, quick ? 3000 : 10_000);
+      results[name] = { t1: t1.toFixed(2), t16: t16.toFixed(2), cps: cps.toFixed(0), p50: lat.p50.toFixed(3), p99: lat.p99.toFixed(3) };
+      console.error(name, results[name]);
+    }
+    const d = results.direct!;
+    for (const [name, r] of Object.entries(results)) {
+      const add = (k: 'p50' | 'p99'): string => (name === 'direct' ? '–' : (Number(r[k]) - Number(d[k])).toFixed(3));
+      rows.push(`| ${name} | ${r.t1} | ${r.t16} | ${r.cps} | ${r.p50} / ${r.p99} | ${add('p50')} / ${add('p99')} |`);
+    }
+    console.log('| path | throughput 1 conn (Gbit/s) | throughput 16 conns (Gbit/s) | new conns/s (16 parallel) | HTTP 1 KiB @1000 rps p50 / p99 (ms) | added p50 / p99 vs direct (ms) |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of rows) console.log(r);
+    console.log(`\nztunnel RSS (MiB) idle → with 1,000 open connections: source ${before[0]!.toFixed(1)} → ${withConns[0]!.toFixed(1)}, destination ${before[1]!.toFixed(1)} → ${withConns[1]!.toFixed(1)}`);
+  } finally {
+    for (const c of children) c.kill();
+    await ca.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

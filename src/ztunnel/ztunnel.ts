@@ -15,6 +15,7 @@ import { createSocks5Server } from './socks5/server.js';
 import { createPlaintextInbound } from './inbound/plaintext.js';
 import { createZtunnelMetrics } from './metrics.js';
 import { createAdminServers } from './admin/http-servers.js';
+import { createConnectionManager } from './inbound/connection-manager.js';
 import type { ZWorkload } from './state/types.js';
 
 export interface ZtunnelPorts {
@@ -92,7 +93,8 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
   const metrics = createZtunnelMetrics(deps.registry);
   const rootsPem = (): readonly string[] => config.rootsPem;
   const pool = createHbonePool({ rootsPem, ...config.pool }, { certs, logger });
-  const common = { state, metrics, accessLog, logger };
+  const connections = createConnectionManager({ state, logger });
+  const common = { state, metrics, accessLog, logger, connections };
   const hbone = createHboneServer({ listenAddress: config.listenAddress, port: ports.hbone, rootsPem }, { ...common, certs });
   const socks5 = createSocks5Server(
     { listenAddress: config.listenAddress, port: ports.socks5 },
@@ -116,6 +118,7 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
     policies: state.policies(),
     certificates: certs.snapshot(),
     hbonePool: pool.snapshot(),
+    inboundConnections: connections.size(),
   });
   const admin = createAdminServers(
     { adminAddress: config.adminAddress ?? '127.0.0.1', adminPort: ports.admin, metricsAddress: config.listenAddress, metricsPort: ports.metrics, readinessPort: ports.readiness },
@@ -139,6 +142,7 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
       unsubscribe();
       discovery?.close();
       pool.close();
+      connections.close();
       await Promise.all([hbone.close(), socks5.close(), plaintext.close(), admin.close()]);
       certs.close();
     },

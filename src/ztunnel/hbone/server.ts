@@ -14,6 +14,7 @@ import { formatHostPort, normalizeIp, parseIpPort } from '../state/ip.js';
 import type { ZtunnelMetrics } from '../metrics.js';
 import { trackConnection } from '../access-log.js';
 import { authorizeAndConnect } from '../inbound/deliver.js';
+import type { ConnectionManager } from '../inbound/connection-manager.js';
 import { h2End, relay, socketEnd } from '../proxy/relay.js';
 import * as C from './constants.js';
 import { peerIdentity, tlsMaterial } from './tls-identity.js';
@@ -31,6 +32,8 @@ export interface HboneServerDeps {
   readonly metrics: ZtunnelMetrics;
   readonly accessLog: Logger;
   readonly logger: Logger;
+  /** Re-authorizes live connections on policy changes. */
+  readonly connections: ConnectionManager;
 }
 
 export interface HboneServer {
@@ -145,8 +148,21 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
       return tracker.finish({ flag: 'CONNECT', error: 'client went away', ...(result.policy ? { policy: result.policy } : {}) }, false);
     }
     respond(stream, 200);
-    const outcome = await relay(h2End(stream), socketEnd(result.upstream), { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
-    tracker.finish({ flag: '-', status: 200, ...(result.policy ? { policy: result.policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+    const down = h2End(stream);
+    const up = socketEnd(result.upstream);
+    let lateDeny: string | undefined;
+    const untrack = deps.connections.track({
+      attrs: { sourceIp, destinationIp: target.ip, destinationPort: target.port, ...(peer ? { sourceIdentity: peer } : {}) },
+      reject: (policy) => {
+        lateDeny = policy;
+        down.reset();
+        up.reset();
+      },
+    });
+    const outcome = await relay(down, up, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
+    untrack();
+    const policy = lateDeny ? { decision: 'deny' as const, name: lateDeny, reason: 'policy changed while connected' } : result.policy;
+    tracker.finish({ flag: lateDeny ? 'DENY' : '-', status: 200, ...(policy ? { policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
   };
 
   return {

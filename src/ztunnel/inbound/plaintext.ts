@@ -13,6 +13,7 @@ import { formatHostPort, normalizeIp } from '../state/ip.js';
 import { trackConnection } from '../access-log.js';
 import { relay, socketEnd } from '../proxy/relay.js';
 import { authorizeAndConnect } from './deliver.js';
+import type { ConnectionManager } from './connection-manager.js';
 import { createByteReader } from '../proxy/byte-reader.js';
 
 export interface PlaintextInboundConfig {
@@ -26,6 +27,8 @@ export interface PlaintextInboundDeps {
   readonly metrics: ZtunnelMetrics;
   readonly accessLog: Logger;
   readonly logger: Logger;
+  /** Re-authorizes live connections on policy changes. */
+  readonly connections: ConnectionManager;
 }
 
 export interface PlaintextInbound {
@@ -76,8 +79,21 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
       socket.destroy();
       return tracker.finish({ flag: result.flag, error: result.error, ...(result.policy ? { policy: result.policy } : {}) }, false);
     }
-    const outcome = await relay(socketEnd(socket), socketEnd(result.upstream), { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
-    tracker.finish({ flag: '-', ...(result.policy ? { policy: result.policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+    const down = socketEnd(socket);
+    const up = socketEnd(result.upstream);
+    let lateDeny: string | undefined;
+    const untrack = deps.connections.track({
+      attrs: { sourceIp, destinationIp: header.ip, destinationPort: header.port },
+      reject: (policy) => {
+        lateDeny = policy;
+        down.reset();
+        up.reset();
+      },
+    });
+    const outcome = await relay(down, up, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
+    untrack();
+    const policy = lateDeny ? { decision: 'deny' as const, name: lateDeny, reason: 'policy changed while connected' } : result.policy;
+    tracker.finish({ flag: lateDeny ? 'DENY' : '-', ...(policy ? { policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
   };
 
   return {

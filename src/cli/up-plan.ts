@@ -28,6 +28,8 @@ export function planProcesses(mesh: MeshSnapshot, opts: UpPlanOptions): Map<stri
         'ztunnel',
         '--node', node.name,
         '--address', node.address,
+        // Several ztunnels share this host: each keeps its admin port on its own loopback node address.
+        '--admin-address', node.address,
         '--xds-address', opts.controlPlaneAddress,
         '--ca-address', opts.controlPlaneAddress,
         ...common,

@@ -218,7 +218,7 @@ test('a waypoint Gateway added at run time starts Envoy + brain; HTTPRoute heade
   assert.equal(routed.status, 200);
   for (let i = 0; i < 5; i++) {
     const canary = await getViaMesh('server.demo.svc.cluster.local', { 'x-canary': 'yes' });
-    assert.ok('status' in canary, 'canary request answered');
+    assert.ok('status' in canary, `canary request answered: ${JSON.stringify(canary)}\n${output.slice(-3000)}`);
     assert.equal(canary.headers['x-served-by'], 'server-v2', 'header match routes to the v2 backend');
   }
   const waypoints = JSON.stringify(await (await fetch(`http://${CP}:15014/debug/waypoints`)).json());

@@ -65,17 +65,25 @@ export function httpGetOver(socket: net.Socket, host: string, path = '/', header
     let raw = '';
     socket.setEncoding('utf8');
     socket.on('data', (d: string) => (raw += d));
-    socket.on('error', reject);
+    let resetAfter = false;
+    // Envoy 1.40 ends a CONNECT tunnel with RST_STREAM(CONNECT_ERROR) when its internal upstream closes after a
+    // `Connection: close` response, and the ztunnel propagates that reset after flushing the bytes. Like curl, accept
+    // the response when it is complete by its content-length; anything truncated still fails.
+    socket.on('error', () => (resetAfter = true));
     socket.on('close', () => {
       const m = /^HTTP\/1\.1 (\d{3})/.exec(raw);
-      if (!m) return reject(new Error(`no HTTP response (got ${JSON.stringify(raw.slice(0, 200))})`));
+      if (!m) return reject(new Error(`no HTTP response${resetAfter ? ' (connection reset)' : ''} (got ${JSON.stringify(raw.slice(0, 200))})`));
       const [head = '', ...rest] = raw.split('\r\n\r\n');
       const hdrs: Record<string, string> = {};
       for (const line of head.split('\r\n').slice(1)) {
         const i = line.indexOf(':');
         if (i > 0) hdrs[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
       }
-      resolve({ status: Number(m[1]), headers: hdrs, body: rest.join('\r\n\r\n') });
+      const body = rest.join('\r\n\r\n');
+      const declared = hdrs['content-length'];
+      const complete = declared === undefined ? !resetAfter : Buffer.byteLength(body) >= Number(declared);
+      if (!complete) return reject(new Error(`truncated HTTP response (reset=${resetAfter}): ${JSON.stringify(raw.slice(0, 200))}`));
+      resolve({ status: Number(m[1]), headers: hdrs, body });
     });
     const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
     socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);

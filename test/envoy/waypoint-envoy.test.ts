@@ -1,5 +1,6 @@
 /**
- * Real Envoy 1.40 as a waypoint, programmed by our xDS server: HBONE in (test client with a mesh certificate) →
+ * Real Envoy 1.40 as a waypoint, programmed by our xDS server (state-of-the-world ADS here; Delta in
+ * waypoint-features.test.ts and the mesh e2e): HBONE in (test client with a mesh certificate) →
  * GAMMA routing → HBONE out to a fake destination ztunnel → test apps.
  */
 import assert from 'node:assert/strict';
@@ -100,7 +101,7 @@ describe('waypoint Envoy', { skip: 'skip' in envoy ? envoy.skip : false }, () =>
 
   before(async () => {
     apps = [await startApp('v1', V1.ip, 8080), await startApp('v2', V2.ip, 8080)];
-    env = await startWaypointEnv({ envoyPath: (envoy as { path: string }).path, mesh: buildTestMesh(fixture(1, [splitRoute, detailsRoute])), waypointKey: 'default/waypoint', xdsBind: '127.0.20.1' });
+    env = await startWaypointEnv({ envoyPath: (envoy as { path: string }).path, mesh: buildTestMesh(fixture(1, [splitRoute, detailsRoute])), waypointKey: 'default/waypoint', xdsBind: '127.0.20.1', adsApiType: 'GRPC' });
     await env.waitAcked();
     const nodeCert = await env.ca.issueKeyAndCert({ spiffeId: 'spiffe://cluster.local/ns/default/sa/reviews' });
     ztunnel = await startFakeZtunnel({ address: NODE, ...nodeCert });

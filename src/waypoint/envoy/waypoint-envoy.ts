@@ -25,7 +25,7 @@ export interface WaypointEnvoyConfig {
   readonly adminPort?: number;
   /** DNS SAN / SNI of the control plane's serving certificate; default `istiod`. */
   readonly xdsServerName?: string;
-  /** Default `GRPC` (SotW); `DELTA_GRPC` as Istio's waypoints. */
+  /** Default `DELTA_GRPC`, as istiod forces for waypoints; `GRPC` = state of the world. */
   readonly adsApiType?: 'GRPC' | 'DELTA_GRPC';
   /** Envoy log level; default `warning`. */
   readonly logLevel?: string;
@@ -77,7 +77,7 @@ export function createWaypointEnvoy(config: WaypointEnvoyConfig): WaypointEnvoy 
       GATEWAY_NAMESPACE: gateway.namespace,
       ADMIN_ADDRESS: gateway.address,
       ADMIN_PORT: adminPort,
-      ADS_API_TYPE: config.adsApiType ?? 'GRPC',
+      ADS_API_TYPE: config.adsApiType ?? 'DELTA_GRPC',
       XDS_TOKEN: config.token.trim(),
       XDS_HOST: xds.host,
       XDS_PORT: xds.port,

@@ -1,4 +1,8 @@
-# Ambit image: control plane, ztunnel and waypoint brain (one binary, `ambit <command>`).
+# Ambit image: control plane, ztunnel and waypoint brain (one binary, `ambit <command>`), plus Envoy for waypoints.
+# compose.yaml passes ENVOY_IMAGE (pinned to envoyproxy/envoy:v1.40.0, the version the tests run).
+ARG ENVOY_IMAGE=envoyproxy/envoy:v1.40.0
+FROM ${ENVOY_IMAGE} AS envoy
+
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
@@ -10,6 +14,7 @@ RUN npm ci --no-audit --no-fund && npx tsc -p tsconfig.json && npm prune --omit=
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+COPY --from=envoy /usr/local/bin/envoy /usr/local/bin/envoy
 COPY --from=build /app /app
 COPY envoy ./envoy
 ENV NODE_ENV=production

@@ -129,7 +129,9 @@ async function main(): Promise<void> {
     const bulk = quick ? 128 * mib : 1024 * mib;
     const rows: string[] = [];
     const results: Record<string, Record<string, string>> = {};
+    const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
     for (const [name, connect] of Object.entries(paths)) {
+      if (only && name !== only && name !== 'direct') continue;
       await httpLatency(connect, 500, 1000); // warm-up
       const t1 = await throughput(connect, 1, bulk);
       const t16 = await throughput(connect, 16, bulk / 16);

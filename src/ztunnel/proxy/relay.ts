@@ -7,6 +7,9 @@ import type { Duplex } from 'node:stream';
 import { constants as h2constants, type Http2Stream } from 'node:http2';
 import { Socket } from 'node:net';
 
+/** Bytes a relay direction may queue in the destination before pausing the source. */
+export const RELAY_BUFFER_BYTES = 256 * 1024;
+
 export interface RelayEnd {
   readonly stream: Duplex;
   /** Abrupt close (TCP RST / HTTP/2 RST_STREAM). */
@@ -51,7 +54,8 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
       let ended = false;
       src.stream.on('data', (chunk: Buffer) => {
         count(chunk.length);
-        if (!dst.stream.write(chunk)) src.stream.pause();
+        // Pause only past our own bound: pausing at every 16 KiB highWaterMark costs throughput for nothing.
+        if (!dst.stream.write(chunk) && dst.stream.writableLength >= RELAY_BUFFER_BYTES) src.stream.pause();
       });
       dst.stream.on('drain', () => src.stream.resume());
       src.stream.on('end', () => {

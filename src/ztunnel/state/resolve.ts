@@ -56,7 +56,8 @@ export function resolveOutbound(state: StateStore, source: ZWorkload, target: Ou
   const ip = normalizeIp(target.kind === 'ip' ? target.ip : '');
   const workload = state.workloadByIp(ip);
   if (!workload) return { kind: 'plaintext', dialIp: ip, dialPort: target.port }; // not in the mesh: passthrough
-  if (workload.waypoint && workload.uid !== source.uid) {
+  // Workload waypoints apply only to pod-addressed traffic, and never to the waypoint's own traffic (Istio's from_waypoint).
+  if (workload.waypoint && !isWaypointOf(state, source, workload.waypoint)) {
     return viaWaypoint(state, workload.waypoint, formatHostPort(ip, target.port), undefined, workload);
   }
   return toWorkload(state, workload, ip, target.port, undefined);

@@ -3,7 +3,7 @@
  * 1,000 rps), alternating between two paths in one run, each request on a fresh SOCKS5 connection:
  *   ztunnel-only: SOCKS5 → ztunnel A → HBONE → ztunnel B → app            (service `cart-v1`, opted out of the waypoint)
  *   waypoint:     SOCKS5 → ztunnel A → HBONE → waypoint Envoy → HBONE → ztunnel B → app   (service `cart`)
- * The mesh (control plane, both ztunnels, Envoy's xDS, apps) runs in a worker thread; Envoy is its own process.
+ * Control plane and apps run in a worker thread; each ztunnel (`ambit ztunnel`) and Envoy are their own processes.
  * Run: npx tsc -p . && node dist/bench/waypoint/mesh-latency.js [--rps 1000] [--seconds 10]
  */
 import net from 'node:net';

@@ -4,6 +4,7 @@
  * Service `cart` goes through the waypoint (HTTPRoute: header canary + 90/10); `cart-v1`/`cart-v2` opt out
  * (`istio.io/use-waypoint: none`), giving a ztunnel-only path to the same app.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { Registry } from 'prom-client';
 import { startControlPlaneProcess } from '../../../src/cli/controlplane.js';
 import { startZtunnelProcess } from '../../../src/cli/ztunnel.js';
 import { PORTS } from '../../../src/shared/constants.js';
+import { AMBIT_PROTO_DIR } from '../../../src/shared/proto/paths.js';
 import { silentLogger } from '../../../src/shared/telemetry/logger.js';
 import { createWaypointEnvoy, type WaypointEnvoy } from '../../../src/waypoint/envoy/index.js';
 
@@ -125,7 +127,27 @@ function startApp(ip: string, name: string): Promise<http.Server> {
   return new Promise((resolve) => server.listen(8080, ip, () => resolve(server)));
 }
 
-export async function startMeshHarness(opts: { envoyPath: string; addresses: MeshAddresses }): Promise<MeshHarness> {
+/** `ambit ztunnel` as a child process (its own event loop and core, as `ambit up` runs it); resolves when ready. */
+async function spawnZtunnel(node: string, address: string, state: string, xds: string): Promise<() => Promise<unknown>> {
+  const bin = join(AMBIT_PROTO_DIR, '..', 'bin', 'ambit.js');
+  const child = spawn(process.execPath, [bin, 'ztunnel', '--node', node, '--address', address, '--state-dir', state, '--xds-address', xds, '--admin-address', address, '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async (): Promise<unknown> => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  try {
+    await waitFor(`ztunnel ${node} ready`, async () => ((await fetch(`http://${address}:${PORTS.readiness}/healthz/ready`)).ok ? true : undefined));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return stop;
+}
+
+export async function startMeshHarness(opts: { envoyPath: string; addresses: MeshAddresses; ztunnelProcesses?: boolean }): Promise<MeshHarness> {
   const a = opts.addresses;
   const closers: (() => Promise<unknown>)[] = [];
   const config = mkdtempSync(join(tmpdir(), 'ambit-wp-mesh-config-'));
@@ -152,6 +174,10 @@ export async function startMeshHarness(opts: { envoyPath: string; addresses: Mes
     );
     closers.push(() => plane.close());
     for (const [node, address] of [['node-a', a.nodeA], ['node-b', a.nodeB]] as const) {
+      if (opts.ztunnelProcesses) {
+        closers.push(await spawnZtunnel(node, address, state, xds));
+        continue;
+      }
       const z = await startZtunnelProcess(
         {
           node, address, stateDir: state, xdsAddress: xds, caAddress: xds,

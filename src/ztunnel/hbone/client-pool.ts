@@ -15,6 +15,7 @@ import { tlsMaterial, verifyServerIdentity } from './tls-identity.js';
 
 export interface HboneRequest {
   readonly sourceIdentity: string;
+  /** Local address to bind (the source pod IP); '' = let the kernel choose. */
   readonly sourceIp: string;
   readonly dialIp: string;
   readonly dialPort: number;
@@ -182,7 +183,7 @@ function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>
       maxSessionMemory: C.MAX_SESSION_MEMORY_MB,
       createConnection: () => {
         // Bind the source workload's IP, as in-pod mode would (Istio's pool key includes the source IP).
-        const tcp = net.connect({ host: req.dialIp, port: req.dialPort, localAddress: req.sourceIp });
+        const tcp = net.connect({ host: req.dialIp, port: req.dialPort, ...(req.sourceIp ? { localAddress: req.sourceIp } : {}) });
         tcp.setNoDelay(true);
         const socket = tls.connect({
           socket: tcp,

@@ -62,7 +62,7 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
   if (plan.kind === 'hbone') {
     const res = await deps.pool.connect({
       sourceIdentity: source.identity,
-      sourceIp: source.addresses[0] ?? normalizeIp(client.remoteAddress ?? ''),
+      sourceIp: source.addresses.find((ip) => isIP(ip) === isIP(plan.dialIp)) ?? '',
       dialIp: plan.dialIp,
       dialPort: plan.dialPort,
       serverName: plan.serverName,

@@ -30,6 +30,7 @@ const HELP = `Usage: ambit ztunnel --node NAME --address IP --state-dir DIR [opt
   --hbone-port N           (default ${PORTS.hbone})      --socks5-port N      (default ${PORTS.socks5})
   --inbound-port N         (default ${PORTS.inboundPlaintext})      --admin-port N       (default ${PORTS.admin})
   --metrics-port N         (default ${PORTS.metrics})      --readiness-port N   (default ${PORTS.readiness})
+  --wait-ms N              how long to wait for the token and root files (default 30000)
   --log-level LEVEL        debug|info|warn|error (default info)`;
 
 export interface ZtunnelProcessOptions {
@@ -100,7 +101,7 @@ function parseOptions(args: readonly string[]): { opts: ZtunnelProcessOptions; l
     {
       node: s, address: s, 'state-dir': s, 'xds-address': s, 'ca-address': s, 'token-file': s, 'root-cert': s, 'server-name': s,
       'cert-ttl-seconds': s, 'domain-suffix': s, 'admin-address': s, 'hbone-port': s, 'socks5-port': s, 'inbound-port': s,
-      'admin-port': s, 'metrics-port': s, 'readiness-port': s, 'log-level': s,
+      'admin-port': s, 'metrics-port': s, 'readiness-port': s, 'log-level': s, 'wait-ms': s,
     },
     HELP,
   );
@@ -126,6 +127,7 @@ function parseOptions(args: readonly string[]): { opts: ZtunnelProcessOptions; l
       certTtlSeconds: num(values, 'cert-ttl-seconds', DEFAULT_CERT_TTL_SECONDS),
       domainSuffix: str(values, 'domain-suffix', 'cluster.local'),
       adminAddress: str(values, 'admin-address', '127.0.0.1'),
+      waitForFilesMs: num(values, 'wait-ms', 30_000),
       ports: {
         hbone: num(values, 'hbone-port', PORTS.hbone),
         socks5: num(values, 'socks5-port', PORTS.socks5),

@@ -12,6 +12,8 @@ export interface ConnectionRecord {
   readonly destinationAddr: string;
   /** Where the HBONE tunnel went (node ztunnel or waypoint), when there is one. */
   readonly hboneAddr?: string;
+  /** W3C traceparent of the HBONE CONNECT (connection tracing, as Istio's ztunnel logs it). */
+  readonly traceparent?: string;
   readonly labels: Omit<LabelInput, 'flag'>;
 }
 
@@ -69,6 +71,7 @@ export function trackConnection(rec: ConnectionRecord, deps: { metrics: ZtunnelM
         'dst.workload': l.destination?.name,
         'dst.namespace': l.destination?.namespace,
         'dst.identity': l.destinationPrincipal,
+        ...(rec.traceparent ? { traceparent: rec.traceparent } : {}),
         bytes_sent: bytesSent,
         bytes_recv: bytesReceived,
         duration_ms: Date.now() - start,

@@ -48,10 +48,14 @@ describe('ztunnel rejects bad input cleanly', () => {
     });
   }
 
+  let lastBaggage = '';
   function connectStatus(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<number> {
     return new Promise((resolve, reject) => {
       const req = session.request(headers, { endStream: false });
-      req.once('response', (h) => resolve(Number(h[':status'])));
+      req.once('response', (h) => {
+        lastBaggage = String(h.baggage);
+        resolve(Number(h[':status']));
+      });
       req.once('error', reject);
       req.once('close', () => reject(new Error('stream closed without response')));
     });
@@ -83,6 +87,7 @@ describe('ztunnel rejects bad input cleanly', () => {
       assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${CLIENT_IP}:8080` }), 400);
       assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${SERVER_IP}:15008` }), 503);
       assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${SERVER_IP}:8080` }), 200);
+      assert.equal(lastBaggage, 'k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=echo,service.name=echo,service.version=v1', '200 carries the destination baggage');
     } finally {
       session.close();
     }

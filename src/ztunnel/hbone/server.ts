@@ -18,6 +18,7 @@ import type { ConnectionManager } from '../inbound/connection-manager.js';
 import { h2End, relay, socketEnd } from '../proxy/relay.js';
 import * as C from './constants.js';
 import { peerIdentity, tlsMaterial } from './tls-identity.js';
+import { baggageOf } from './baggage.js';
 
 export interface HboneServerConfig {
   readonly listenAddress: string;
@@ -122,11 +123,13 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
       return respond(stream, 503);
     }
     const srcWorkload = deps.state.workloadByIp(sourceIp);
+    const traceparent = headers[C.HEADERS.traceparent];
     const tracker = trackConnection(
       {
         direction: 'inbound',
         sourceAddr: formatHostPort(sourceIp, socket.remotePort ?? 0),
         destinationAddr: formatHostPort(target.ip, target.port),
+        ...(typeof traceparent === 'string' ? { traceparent } : {}),
         labels: {
           reporter: 'destination',
           ...(srcWorkload && srcWorkload.identity === peer ? { source: srcWorkload } : {}),
@@ -147,7 +150,9 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
       result.upstream.destroy();
       return tracker.finish({ flag: 'CONNECT', error: 'client went away', ...(result.policy ? { policy: result.policy } : {}) }, false);
     }
-    respond(stream, 200);
+    // ENABLE_RESPONSE_BAGGAGE (Istio default true): the 200 describes the destination workload.
+    const baggage = baggageOf(workload);
+    respond(stream, 200, baggage ? { [C.HEADERS.baggage]: baggage } : {});
     const down = h2End(stream);
     const up = socketEnd(result.upstream);
     let lateDeny: string | undefined;

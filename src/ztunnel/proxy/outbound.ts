@@ -12,6 +12,7 @@ import type { ZWorkload } from '../state/types.js';
 import { resolveOutbound, type OutboundTarget, type ResolveOptions } from '../state/resolve.js';
 import type { HbonePool } from '../hbone/client-pool.js';
 import { HEADERS, CONNECT_TIMEOUT_MS } from '../hbone/constants.js';
+import { baggageOf } from '../hbone/baggage.js';
 import { formatHostPort, normalizeIp } from '../state/ip.js';
 import type { ZtunnelMetrics } from '../metrics.js';
 import { trackConnection, type ConnectionTracker } from '../access-log.js';
@@ -39,9 +40,11 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
     established({ ok: false, reply: plan.reply, reason: plan.reason });
     return;
   }
+  const headers = connectHeaders(source, clientAddr, plan.service?.hostname);
   const tracker = trackConnection(
     {
       direction: 'outbound',
+      ...(plan.kind === 'hbone' ? { traceparent: headers[HEADERS.traceparent]! } : {}),
       sourceAddr: clientAddr,
       destinationAddr: plan.kind === 'hbone' ? plan.authority : formatHostPort(plan.dialIp, plan.dialPort),
       ...(plan.kind === 'hbone' ? { hboneAddr: formatHostPort(plan.dialIp, plan.dialPort) } : {}),
@@ -68,7 +71,7 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
       serverName: plan.serverName,
       expectedIdentities: plan.expectedIdentities,
       authority: plan.authority,
-      headers: connectHeaders(source, clientAddr, plan.service?.hostname),
+      headers,
     });
     if (!res.ok) {
       established({ ok: false, reply: res.status === 401 ? 0x02 : 0x05, reason: res.message });
@@ -98,16 +101,7 @@ async function finishRelay(client: Socket, upstream: RelayEnd, tracker: Connecti
 
 /** `baggage`, `forwarded` and `traceparent` as Istio's ztunnel sends them (istio-facts §1.2). */
 export function connectHeaders(source: ZWorkload, clientAddr: string, serviceHost: string | undefined): Record<string, string> {
-  const baggage = [
-    ['k8s.cluster.name', source.clusterId],
-    ['k8s.namespace.name', source.namespace],
-    [`k8s.${source.workloadType}.name`, source.workloadName],
-    ['service.name', source.canonicalName],
-    ['service.version', source.canonicalRevision],
-  ]
-    .filter(([, v]) => v)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const baggage = baggageOf(source);
   return {
     ...(baggage ? { [HEADERS.baggage]: baggage } : {}),
     [HEADERS.forwarded]: `for="${clientAddr}"${serviceHost ? `;host=${serviceHost}` : ''}`,

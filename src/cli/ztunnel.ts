@@ -33,6 +33,9 @@ const HELP = `Usage: ambit ztunnel --node NAME --address IP --state-dir DIR [opt
   --wait-ms N              how long to wait for the token and root files (default 30000)
   --log-level LEVEL        debug|info|warn|error (default info)`;
 
+/** Shutdown drain for live connections. */
+const DRAIN_MS = 5000;
+
 export interface ZtunnelProcessOptions {
   readonly node: string;
   readonly address: string;
@@ -51,7 +54,7 @@ export interface ZtunnelProcessOptions {
 }
 
 /** Starts one ztunnel wired to the control plane (also usable in-process by `ambit up` or tests). */
-export async function startZtunnelProcess(opts: ZtunnelProcessOptions, logger: Logger, registry: Registry): Promise<{ ztunnel: Ztunnel; close(): Promise<void> }> {
+export async function startZtunnelProcess(opts: ZtunnelProcessOptions, logger: Logger, registry: Registry): Promise<{ ztunnel: Ztunnel; close(drainMs?: number): Promise<void> }> {
   const waitMs = opts.waitForFilesMs ?? 30_000;
   const [rootPem, token] = await Promise.all([waitForFile(opts.rootCertFile, waitMs), waitForFile(opts.tokenFile, waitMs)]);
   const ca = createCaClient({ address: opts.caAddress, rootsPem: rootPem, token: () => token, serverName: opts.serverName });
@@ -77,8 +80,8 @@ export async function startZtunnelProcess(opts: ZtunnelProcessOptions, logger: L
   }
   return {
     ztunnel,
-    async close() {
-      await ztunnel.close();
+    async close(drainMs = 0) {
+      await ztunnel.close(drainMs);
       ca.close();
     },
   };
@@ -168,6 +171,7 @@ export async function run(args: readonly string[]): Promise<number> {
     const onTerm = (): void => stop('SIGTERM');
     process.on('SIGINT', onInt).on('SIGTERM', onTerm);
   });
-  await proc.close();
+  // Live connections get a few seconds to finish (Istio drains on shutdown); a second signal is not waited for.
+  await proc.close(DRAIN_MS);
   return 0;
 }

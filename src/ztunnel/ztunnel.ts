@@ -70,7 +70,8 @@ export interface Ztunnel {
   readonly certs: CertManager;
   readonly pool: HbonePool;
   start(): Promise<Record<keyof ZtunnelPorts, AddressInfo>>;
-  close(): Promise<void>;
+  /** Stops accepting and gives live connections `drainMs` (default 0) to finish before closing them. */
+  close(drainMs?: number): Promise<void>;
   configDump(): unknown;
   /** Pending readiness tasks; empty = ready. */
   pending(): string[];
@@ -137,13 +138,14 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
       logger.info('ztunnel started', { hbone: h.port, socks5: s.port, inboundPlaintext: p.port, admin: a.admin.port, metrics: a.metrics.port });
       return { hbone: h, socks5: s, inboundPlaintext: p, admin: a.admin, metrics: a.metrics, readiness: a.readiness };
     },
-    async close() {
-      listening = false;
+    async close(drainMs = 0) {
+      listening = false; // readiness turns 500 while draining
       unsubscribe();
       discovery?.close();
-      pool.close();
       connections.close();
-      await Promise.all([hbone.close(), socks5.close(), plaintext.close(), admin.close()]);
+      await Promise.all([hbone.close(drainMs), socks5.close(drainMs), plaintext.close(drainMs)]);
+      pool.close();
+      await admin.close();
       certs.close();
     },
     configDump,

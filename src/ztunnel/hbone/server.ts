@@ -7,6 +7,7 @@ import * as http2 from 'node:http2';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/telemetry/logger.js';
+import { drainAndClose } from '../proxy/drain.js';
 import { parseSpiffeId, workloadIpFromServerName } from '../../shared/constants.js';
 import type { CertManager, WorkloadCertificate } from '../identity/cert-manager.js';
 import type { StateStore } from '../state/store.js';
@@ -39,7 +40,8 @@ export interface HboneServerDeps {
 
 export interface HboneServer {
   start(): Promise<AddressInfo>;
-  close(): Promise<void>;
+  /** Stops accepting; sessions get GOAWAY and `drainMs` (default 0) to finish their streams. */
+  close(drainMs?: number): Promise<void>;
 }
 
 export function createHboneServer(config: HboneServerConfig, deps: HboneServerDeps): HboneServer {
@@ -180,11 +182,9 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
         });
       });
     },
-    close() {
-      return new Promise((resolve) => {
-        for (const s of sessions) s.destroy();
-        server.close(() => resolve());
-      });
+    close(drainMs = 0) {
+      // GOAWAY first: clients stop opening streams here and finish the ones they have.
+      return drainAndClose(server as unknown as import('node:net').Server, sessions as Set<http2.ServerHttp2Session>, drainMs);
     },
   };
 }

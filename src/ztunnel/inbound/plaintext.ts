@@ -7,6 +7,7 @@
  */
 import * as net from 'node:net';
 import type { Logger } from '../../shared/telemetry/logger.js';
+import { drainAndClose } from '../proxy/drain.js';
 import type { StateStore } from '../state/store.js';
 import type { ZtunnelMetrics } from '../metrics.js';
 import { formatHostPort, normalizeIp } from '../state/ip.js';
@@ -33,7 +34,8 @@ export interface PlaintextInboundDeps {
 
 export interface PlaintextInbound {
   start(): Promise<net.AddressInfo>;
-  close(): Promise<void>;
+  /** Stops accepting; live connections get `drainMs` (default 0) to finish. */
+  close(drainMs?: number): Promise<void>;
 }
 
 const MAX_V1_HEADER = 107;
@@ -106,11 +108,8 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
         });
       });
     },
-    close() {
-      return new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      });
+    close(drainMs = 0) {
+      return drainAndClose(server, sockets, drainMs);
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net';
 import type { Logger } from '../../shared/telemetry/logger.js';
+import { drainAndClose } from '../proxy/drain.js';
 import { normalizeIp } from '../state/ip.js';
 import { handleOutbound, type OutboundDeps } from '../proxy/outbound.js';
 import { createByteReader } from '../proxy/byte-reader.js';
@@ -18,7 +19,8 @@ export interface Socks5ServerConfig {
 
 export interface Socks5Server {
   start(): Promise<net.AddressInfo>;
-  close(): Promise<void>;
+  /** Stops accepting; live connections get `drainMs` (default 0) to finish. */
+  close(drainMs?: number): Promise<void>;
 }
 
 export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDeps & { logger: Logger }): Socks5Server {
@@ -83,11 +85,8 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
         });
       });
     },
-    close() {
-      return new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      });
+    close(drainMs = 0) {
+      return drainAndClose(server, sockets, drainMs);
     },
   };
 }

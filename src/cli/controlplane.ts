@@ -16,6 +16,7 @@ import { createAddressGenerator, createWorkloadGenerator } from '../control-plan
 import { createAuthorizationGenerator } from '../control-plane/translate/authorization/generator.js';
 import { createWaypointGenerators, createWaypointSecretStore, type WaypointSecretStore } from '../control-plane/translate/envoy/index.js';
 import { createBrainGenerators } from '../control-plane/translate/brain/index.js';
+import { httpRouteStatuses, waypointStatuses } from '../control-plane/status/index.js';
 import { num, parseCommandArgs, str } from './args.js';
 
 const HELP = `Usage: ambit controlplane --config-dir DIR --state-dir DIR [options]
@@ -122,6 +123,15 @@ export async function startControlPlaneProcess(opts: ControlPlaneProcessOptions,
           },
         },
       ],
+      // Waypoints with Accepted/Programmed (Programmed only once their Envoy ACKed the listeners) and HTTPRoute status.
+      waypointsView: (mesh) => ({
+        version: mesh.version,
+        waypoints: waypointStatuses(mesh, (key) => waypointGenerators.problems(mesh, key), xds.debug()).map((status) => ({
+          ...mesh.waypoints.get(status.key),
+          ...status,
+        })),
+        httpRoutes: httpRouteStatuses(mesh),
+      }),
     },
   );
   const follow = meshFollower(tokens, secrets, xds, logger);

@@ -48,6 +48,8 @@ export interface ControlPlaneDeps {
   readonly grpcServices?: readonly GrpcServiceHook[];
   /** Extra admin JSON routes (e.g. `/debug/xds`). */
   readonly adminRoutes?: readonly AdminRoute[];
+  /** Replaces the model-only `/debug/waypoints` view (e.g. to add status conditions). */
+  readonly waypointsView?: (mesh: MeshSnapshot) => unknown;
 }
 
 export interface ControlPlanePorts {
@@ -104,6 +106,7 @@ export function createControlPlane(config: ControlPlaneConfig, deps: ControlPlan
     registry: deps.registry,
     state: () => ({ ...(configSnapshot ? { config: configSnapshot } : {}), ...(meshSnapshot ? { mesh: meshSnapshot } : {}) }),
     ...(deps.adminRoutes ? { routes: deps.adminRoutes } : {}),
+    ...(deps.waypointsView ? { waypointsView: deps.waypointsView } : {}),
   });
 
   const mesh = (): MeshSnapshot => {

@@ -221,8 +221,14 @@ test('a waypoint Gateway added at run time starts Envoy + brain; HTTPRoute heade
     assert.ok('status' in canary, `canary request answered: ${JSON.stringify(canary)}\n${output.slice(-3000)}`);
     assert.equal(canary.headers['x-served-by'], 'server-v2', 'header match routes to the v2 backend');
   }
-  const waypoints = JSON.stringify(await (await fetch(`http://${CP}:15014/debug/waypoints`)).json());
-  assert.ok(waypoints.includes(WAYPOINT), 'waypoint address visible');
+  type View = { waypoints: { key: string; addresses: { value: string }[]; conditions: { type: string; status: string }[] }[]; httpRoutes: { key: string; parents: { conditions: { type: string; status: string }[] }[] }[] };
+  const view = (await (await fetch(`http://${CP}:15014/debug/waypoints`)).json()) as View;
+  const wp = view.waypoints.find((w) => w.key === 'demo/waypoint');
+  assert.ok(wp, `waypoint listed: ${JSON.stringify(view).slice(0, 2000)}`);
+  assert.deepEqual(wp.addresses.map((a) => a.value), [WAYPOINT]);
+  assert.equal(wp.conditions.find((c) => c.type === 'Programmed')?.status, 'True', 'Programmed once Envoy ACKed its listeners');
+  const route = view.httpRoutes.find((r) => r.key === 'demo/canary');
+  assert.equal(route?.parents[0]?.conditions.find((c) => c.type === 'ResolvedRefs')?.status, 'True', JSON.stringify(route));
 });
 
 test('SIGINT stops every process and frees the ports', async () => {

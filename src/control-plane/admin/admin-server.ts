@@ -25,6 +25,11 @@ export interface AdminServerConfig {
   /** Current config and mesh; undefined until the first load (readiness answers 503 until then). */
   readonly state: () => { readonly config?: ConfigSnapshot; readonly mesh?: MeshSnapshot };
   readonly routes?: readonly AdminRoute[];
+  /**
+   * Replaces the default `/debug/waypoints` view (the model only) — the composition passes one that adds Gateway and
+   * HTTPRoute status conditions, which depend on xDS ACK state this module does not know.
+   */
+  readonly waypointsView?: (mesh: MeshSnapshot) => unknown;
 }
 
 export interface AdminServer {
@@ -58,7 +63,7 @@ function registerRoutes(app: FastifyInstance, config: AdminServerConfig): void {
   app.get('/debug/workloads', withMesh(workloadsView));
   app.get('/debug/services', withMesh(servicesView));
   app.get('/debug/policies', withMesh(policiesView));
-  app.get('/debug/waypoints', withMesh(waypointsView));
+  app.get('/debug/waypoints', withMesh(config.waypointsView ?? waypointsView));
   for (const r of config.routes ?? []) {
     app.get(r.path, async (req) => r.handler((req.query ?? {}) as Record<string, string>));
   }

@@ -117,6 +117,24 @@ describe('ztunnel flows', () => {
     assert.equal(outcome, 'ECONNRESET');
   });
 
+  it('propagates a reset from the client to the destination', async () => {
+    const seen = new Promise<string>((resolve) => {
+      const server = net.createServer({ allowHalfOpen: true }, (s) => {
+        s.once('error', (e: NodeJS.ErrnoException) => resolve(String(e.code)));
+        s.once('end', () => resolve('graceful end'));
+        s.once('data', () => undefined);
+      });
+      server.listen(8083, ECHO);
+      closers.push(() => new Promise((r) => server.close(r)));
+    });
+    const { reply, socket } = await socks({ ip: ECHO, port: 8083 });
+    assert.equal(reply, 0);
+    socket.write('hello');
+    await new Promise((r) => setTimeout(r, 100));
+    socket.resetAndDestroy();
+    assert.equal(await seen, 'ECONNRESET');
+  });
+
   it('holds buffering bounded when the receiver does not read', async () => {
     const stalled: net.Socket[] = [];
     const slow = net.createServer({ pauseOnConnect: true }, (s) => stalled.push(s));

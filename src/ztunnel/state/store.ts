@@ -36,7 +36,7 @@ export interface StateStore {
   workloads(): ZWorkload[];
   services(): ZService[];
   policies(): ZPolicy[];
-  /** Called after every change (e.g. to fetch certificates for new local identities, re-check connections). */
+  /** Called (asynchronously, once per burst) after changes: fetch certificates for new local identities, re-check connections. */
   onChange(listener: () => void): () => void;
 }
 
@@ -44,39 +44,73 @@ export function createStateStore(config: StateStoreConfig): StateStore {
   const workloads = new Map<string, ZWorkload>();
   const services = new Map<string, ZService>();
   const policies = new Map<string, ZPolicy>();
+  // Indexes maintained per change (a full WDS push of 10k workloads must not re-index 10k times).
   const byIp = new Map<string, ZWorkload>();
   const byVip = new Map<string, ZService>();
   const byHostname = new Map<string, ZService>();
+  const endpoints = new Map<string, Set<string>>();
   const listeners = new Set<() => void>();
-  const changed = (): void => listeners.forEach((l) => l());
+  let notifyScheduled = false;
+  // Listeners run once per burst of changes (one WDS response), after it is fully applied.
+  const changed = (): void => {
+    if (notifyScheduled) return;
+    notifyScheduled = true;
+    queueMicrotask(() => {
+      notifyScheduled = false;
+      listeners.forEach((l) => l());
+    });
+  };
 
-  const reindex = (): void => {
-    byIp.clear();
-    byVip.clear();
-    byHostname.clear();
-    for (const w of workloads.values()) for (const a of w.addresses) byIp.set(a, w);
-    for (const s of services.values()) {
-      for (const v of s.vips) byVip.set(v, s);
-      byHostname.set(s.hostname, s);
+  const unindexWorkload = (w: ZWorkload): void => {
+    for (const a of w.addresses) if (byIp.get(a)?.uid === w.uid) byIp.delete(a);
+    for (const key of Object.keys(w.services)) endpoints.get(key)?.delete(w.uid);
+  };
+  const indexWorkload = (w: ZWorkload): void => {
+    for (const a of w.addresses) byIp.set(a, w);
+    for (const key of Object.keys(w.services)) {
+      const set = endpoints.get(key) ?? new Set<string>();
+      set.add(w.uid);
+      endpoints.set(key, set);
     }
+  };
+  const unindexService = (s: ZService): void => {
+    for (const v of s.vips) if (byVip.get(v)?.key === s.key) byVip.delete(v);
+    if (byHostname.get(s.hostname)?.key === s.key) byHostname.delete(s.hostname);
+  };
+  const indexService = (s: ZService): void => {
+    for (const v of s.vips) byVip.set(v, s);
+    byHostname.set(s.hostname, s);
   };
 
   const isLocal = (w: ZWorkload): boolean => w.node === config.nodeName && config.nodeName !== '';
 
   return {
     upsertWorkload(w) {
+      const old = workloads.get(w.uid);
+      if (old) unindexWorkload(old);
       workloads.set(w.uid, w);
-      reindex();
+      indexWorkload(w);
       changed();
     },
     upsertService(s) {
+      const old = services.get(s.key);
+      if (old) unindexService(old);
       services.set(s.key, s);
-      reindex();
+      indexService(s);
       changed();
     },
     removeAddress(name) {
-      if (workloads.delete(name) || services.delete(name)) {
-        reindex();
+      const w = workloads.get(name);
+      if (w) {
+        unindexWorkload(w);
+        workloads.delete(name);
+        changed();
+        return;
+      }
+      const s = services.get(name);
+      if (s) {
+        unindexService(s);
+        services.delete(name);
         changed();
       }
     },
@@ -96,7 +130,8 @@ export function createStateStore(config: StateStoreConfig): StateStore {
     serviceByHostname: (h) => byHostname.get(h.toLowerCase()) ?? byHostname.get(h),
     serviceByKey: (k) => services.get(k),
     endpointsOf(serviceKey) {
-      return [...workloads.values()].filter((w) => w.services[serviceKey] !== undefined).sort((a, b) => (a.uid < b.uid ? -1 : 1));
+      const uids = [...(endpoints.get(serviceKey) ?? [])].sort();
+      return uids.map((u) => workloads.get(u)).filter((w): w is ZWorkload => w !== undefined);
     },
     policiesFor(w) {
       const selected = new Set(w.authorizationPolicies);

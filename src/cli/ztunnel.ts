@@ -26,7 +26,8 @@ const HELP = `Usage: ambit ztunnel --node NAME --address IP --state-dir DIR [opt
   --server-name NAME       TLS name of the control plane certificate (default istiod)
   --cert-ttl-seconds N     requested workload certificate lifetime (default ${DEFAULT_CERT_TTL_SECONDS})
   --domain-suffix SUFFIX   service DNS suffix (default cluster.local)
-  --admin-address IP       admin (config_dump) address (default 127.0.0.1)
+  --admin-address IP       admin (config_dump) address (default: the node address when it is loopback, as in
+                           local mode where several ztunnels share a host; else 127.0.0.1)
   --hbone-port N           (default ${PORTS.hbone})      --socks5-port N      (default ${PORTS.socks5})
   --inbound-port N         (default ${PORTS.inboundPlaintext})      --admin-port N       (default ${PORTS.admin})
   --metrics-port N         (default ${PORTS.metrics})      --readiness-port N   (default ${PORTS.readiness})
@@ -97,6 +98,11 @@ async function waitForFile(path: string, ms: number): Promise<string> {
   }
 }
 
+/** Admin stays on loopback; in local mode every node address is a loopback address, so each ztunnel uses its own. */
+export function defaultAdminAddress(nodeAddress: string): string {
+  return /^127\./.test(nodeAddress) || nodeAddress === '::1' ? nodeAddress : '127.0.0.1';
+}
+
 function parseOptions(args: readonly string[]): { opts: ZtunnelProcessOptions; logLevel: LogLevel } | undefined {
   const s = { type: 'string' } as const;
   const values = parseCommandArgs(
@@ -129,7 +135,7 @@ function parseOptions(args: readonly string[]): { opts: ZtunnelProcessOptions; l
       serverName: str(values, 'server-name', 'istiod'),
       certTtlSeconds: num(values, 'cert-ttl-seconds', DEFAULT_CERT_TTL_SECONDS),
       domainSuffix: str(values, 'domain-suffix', 'cluster.local'),
-      adminAddress: str(values, 'admin-address', '127.0.0.1'),
+      adminAddress: str(values, 'admin-address', defaultAdminAddress(address)),
       waitForFilesMs: num(values, 'wait-ms', 30_000),
       ports: {
         hbone: num(values, 'hbone-port', PORTS.hbone),

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultAdminAddress } from '../../src/cli/ztunnel.js';
 
 const BIN = new URL('../../../bin/ambit.js', import.meta.url).pathname;
 const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'ztunnel', ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -32,4 +33,9 @@ test('a state dir without token and root cert fails to start with exit 1, naming
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('admin defaults to the node address when it is loopback (several local-mode ztunnels per host), else 127.0.0.1', () => {
+  assert.equal(defaultAdminAddress('127.0.0.11'), '127.0.0.11');
+  assert.equal(defaultAdminAddress('10.1.2.3'), '127.0.0.1');
 });

@@ -2,6 +2,12 @@
  * Bidirectional byte relay between two duplex streams (TCP socket, HTTP/2 stream) with backpressure (a side is paused
  * while the other's buffer is full, so memory stays flat on slow receivers), half-close (end → end) and reset
  * propagation (an abrupt close of one side resets the other).
+ *
+ * A reset never destroys bytes already relayed: when the HTTP/2 side is reset by its peer after sending bytes toward
+ * the TCP side, those bytes are flushed to the kernel and the TCP RST follows after a short grace period. (A RST makes
+ * the kernel discard whatever the application has not read yet, and Envoy ends every CONNECT tunnel whose upstream
+ * finished, e.g. after a `Connection: close` response, with RST_STREAM(CONNECT_ERROR) right behind the last DATA
+ * frame; an immediate RST would truncate complete responses.)
  */
 import type { Duplex } from 'node:stream';
 import { constants as h2constants, type Http2Stream } from 'node:http2';
@@ -16,7 +22,15 @@ export interface RelayEnd {
   readonly reset: () => void;
   /** True when the peer reset this side (an HTTP/2 stream may report 'end' on RST_STREAM). */
   readonly wasReset?: () => boolean;
+  /**
+   * Used instead of `reset` when the *other* side was reset after relaying bytes here: let those bytes reach the
+   * application first, then reset. Absent = `reset` at once.
+   */
+  readonly resetAfterFlush?: () => void;
 }
+
+/** Time the application gets to read bytes relayed just before a peer reset, before its socket is reset too. */
+export const RESET_GRACE_MS = 250;
 
 export interface RelayResult {
   /** Bytes read from `a` and written to `b`. */
@@ -27,7 +41,15 @@ export interface RelayResult {
 }
 
 export function socketEnd(socket: Socket): RelayEnd {
-  return { stream: socket, reset: () => (socket.destroyed ? undefined : socket.resetAndDestroy()) };
+  return {
+    stream: socket,
+    reset: () => (socket.destroyed ? undefined : socket.resetAndDestroy()),
+    resetAfterFlush: () => {
+      if (socket.destroyed) return;
+      // The write callback fires once everything queued is in the kernel; the grace covers the application's read.
+      socket.write(Buffer.alloc(0), () => setTimeout(() => (socket.destroyed ? undefined : socket.resetAndDestroy()), RESET_GRACE_MS).unref());
+    },
+  };
 }
 
 export function h2End(stream: Http2Stream): RelayEnd {
@@ -45,15 +67,19 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
     let bToA = 0;
     let error: Error | undefined;
     let closed = 0;
-    const abort = (why: Error): void => {
+    /** `src` failed or was reset; `relayed` = bytes it had sent to `dst`. */
+    const abort = (why: Error, src: RelayEnd, dst: RelayEnd, relayed: number): void => {
       error ??= why;
-      a.reset();
-      b.reset();
+      src.reset();
+      if (relayed > 0 && dst.resetAfterFlush) dst.resetAfterFlush();
+      else dst.reset();
     };
     const pump = (src: RelayEnd, dst: RelayEnd, count: (n: number) => void): void => {
       let ended = false;
       let corked = false;
+      let relayed = 0;
       src.stream.on('data', (chunk: Buffer) => {
+        relayed += chunk.length;
         count(chunk.length);
         // Batch the chunks that arrive in one tick (e.g. several HTTP/2 DATA frames from one TLS read) into one writev.
         if (!corked) {
@@ -69,13 +95,13 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
       });
       dst.stream.on('drain', () => src.stream.resume());
       src.stream.on('end', () => {
-        if (src.wasReset?.()) return abort(new Error('stream reset by peer'));
+        if (src.wasReset?.()) return abort(new Error('stream reset by peer'), src, dst, relayed);
         ended = true;
         if (!dst.stream.writableEnded && !dst.stream.destroyed) dst.stream.end();
       });
-      src.stream.on('error', (e: Error) => abort(e));
+      src.stream.on('error', (e: Error) => abort(e, src, dst, relayed));
       const onClose = (): void => {
-        if (!ended || src.wasReset?.()) abort(error ?? new Error('connection reset by peer'));
+        if (!ended || src.wasReset?.()) abort(error ?? new Error('connection reset by peer'), src, dst, relayed);
         if (++closed === 2) resolve({ aToB, bToA, ...(error ? { error } : {}) });
       };
       if (src.stream.destroyed) queueMicrotask(onClose); // went away before the relay started

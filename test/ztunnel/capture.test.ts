@@ -26,7 +26,7 @@ test('HBONE on 15008 carries only TLS', { skip: process.env.CI === 'true' ? fals
   const a = await startNode('ca', NODE_A, ca, nodes);
   const b = await startNode('cb', NODE_B, ca, nodes);
   const echo = await echoServer(ECHO, 8080);
-  const dump = spawn('tcpdump', ['-i', 'lo', '-U', '-n', '-s', '0', '-w', pcap, `tcp port 15008 and host ${NODE_B}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const dump = spawn('tcpdump', ['-i', 'lo', '-U', '-n', '-s', '0', '-B', '32768', '-w', pcap, `tcp port 15008 and host ${NODE_B}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     await new Promise<void>((resolve, reject) => {
       dump.stderr.on('data', (d: Buffer) => (d.toString().includes('listening on') ? resolve() : undefined));
@@ -40,7 +40,8 @@ test('HBONE on 15008 carries only TLS', { skip: process.env.CI === 'true' ? fals
     const { reply, socket } = await socksConnect({ host: NODE_A, port: a.ports.socks5.port }, { ip: ECHO, port: 8080 }, CLIENT);
     assert.equal(reply, 0);
     assert.ok((await roundTrip(socket, secret)).equals(secret));
-    await new Promise((r) => setTimeout(r, 300));
+    // Let tcpdump write out everything it captured (on a loaded CI box it lags behind the traffic).
+    await new Promise((r) => setTimeout(r, 1000));
   } finally {
     dump.kill('SIGINT');
     await new Promise((r) => dump.once('close', r));

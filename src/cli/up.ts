@@ -47,7 +47,7 @@ function createReconciler(planFor: (mesh: MeshSnapshot) => Map<string, PlannedPr
       await r?.proc.stop();
     }));
     for (const plan of start) {
-      const proc = createSupervisedProcess({ name: plan.key, command: process.execPath, args: [AMBIT_BIN, ...plan.args] }, logger);
+      const proc = createSupervisedProcess({ name: plan.key, command: process.execPath, args: [...plan.nodeArgs, AMBIT_BIN, ...plan.args] }, logger);
       running.set(plan.key, { plan, proc });
       logger.info('starting', { process: plan.key });
       proc.start();

@@ -27,8 +27,6 @@ export const PORTS = {
   readiness: 15021,
   /** Waypoint brain: gRPC (ext_authz, ext_proc, access-log service), bound beside its Envoy (waypoint address). */
   brainGrpc: 15031,
-  /** Waypoint Envoy: Prometheus stats (Istio's http-envoy-prom port). */
-  envoyPrometheus: 15090,
 } as const;
 
 /**
@@ -53,6 +51,19 @@ export function workloadIpFromServerName(name: string): string | undefined {
 export const ILLEGAL_DESTINATION_PORTS: ReadonlySet<number> = new Set([15001, 15006, 15008, 15080]);
 
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
+
+/**
+ * ext_proc processing mode shared by the waypoint's Envoy config and the brain's `mode_override`: request headers
+ * only, every body and trailer phase skipped (envoy.config.filter.http.ext_proc ProcessingMode).
+ */
+export const EXT_PROC_HEADERS_ONLY_MODE = {
+  request_header_mode: 'SEND',
+  response_header_mode: 'SKIP',
+  request_body_mode: 'NONE',
+  response_body_mode: 'NONE',
+  request_trailer_mode: 'SKIP',
+  response_trailer_mode: 'SKIP',
+} as const;
 
 /** xDS type URLs. */
 export const TYPE_URLS = {

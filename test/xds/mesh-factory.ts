@@ -2,6 +2,7 @@
  * Hand-built MeshSnapshots for xDS tests and the benchmark (the real builder lives in src/shared/model/build-mesh.ts).
  * `withPod` etc. return a new snapshot and keep object identity for everything unchanged, as buildMesh does.
  */
+import { spiffeId } from '../../src/shared/constants.js';
 import type { AuthorizationPolicySpec } from '../../src/shared/model/objects.js';
 import type { MeshPolicy, MeshService, MeshSnapshot, PolicyScope, Workload } from '../../src/shared/model/mesh.js';
 
@@ -20,7 +21,7 @@ export function pod(name: string, ip: string, extra: Partial<Workload> = {}): Wo
     node: 'node-a',
     nodeAddress: '127.0.42.11',
     serviceAccount: sa,
-    identity: `spiffe://cluster.local/ns/${namespace}/sa/${sa}`,
+    identity: spiffeId('cluster.local', namespace, sa),
     trustDomain: 'cluster.local',
     network: '',
     captured: true,

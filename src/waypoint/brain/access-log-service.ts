@@ -5,6 +5,7 @@
  * x-ambit-peer-address, content-type); workloads and services are looked up in the WDS-fed index.
  */
 import type * as grpc from '@grpc/grpc-js';
+import { spiffeId } from '../../shared/constants.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { PEER_ADDRESS_HEADER, PEER_PRINCIPAL_HEADER } from './constants.js';
 import type { IstioHttpLabels, IstioHttpMetrics } from './istio-metrics.js';
@@ -80,7 +81,7 @@ export interface LabelContext {
 }
 
 function workloadPrincipal(w: WorkloadInfo | undefined): string | undefined {
-  return w ? `spiffe://${w.trustDomain}/ns/${w.namespace}/sa/${w.serviceAccount}` : undefined;
+  return w ? spiffeId(w.trustDomain, w.namespace, w.serviceAccount) : undefined;
 }
 
 /** Istio's label set for one HTTP entry (exported for unit tests). */

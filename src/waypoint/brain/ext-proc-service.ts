@@ -5,6 +5,7 @@
  * CONTINUE so the stream never stalls.
  */
 import type * as grpc from '@grpc/grpc-js';
+import { EXT_PROC_HEADERS_ONLY_MODE } from '../../shared/constants.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { BACKEND_HEADER } from './constants.js';
 import type { BrainMetrics } from './metrics.js';
@@ -24,14 +25,7 @@ export interface ProcessingRequestMessage {
 
 const PHASES = ['request_headers', 'response_headers', 'request_body', 'response_body', 'request_trailers', 'response_trailers'] as const;
 
-const SKIP_REST = {
-  request_header_mode: 'SEND',
-  response_header_mode: 'SKIP',
-  request_body_mode: 'NONE',
-  response_body_mode: 'NONE',
-  request_trailer_mode: 'SKIP',
-  response_trailer_mode: 'SKIP',
-};
+const SKIP_REST = EXT_PROC_HEADERS_ONLY_MODE;
 
 export interface ExtProcDeps {
   readonly store: PolicyStore;

@@ -4,6 +4,7 @@
  * ext_proc (request headers only) to the brain, gRPC access logs to the brain, a file access log with
  * response flags and the brain's decision metadata, and direct-response routes per sticky backend.
  */
+import { EXT_PROC_HEADERS_ONLY_MODE } from '../../../src/shared/constants.js';
 import type { TestPki } from './certs.js';
 
 export interface BootstrapOptions {
@@ -50,14 +51,7 @@ export function waypointBootstrap(o: BootstrapOptions): object {
         grpc_service: brainGrpc,
         failure_mode_allow: false,
         allow_mode_override: true,
-        processing_mode: {
-          request_header_mode: 'SEND',
-          response_header_mode: 'SKIP',
-          request_body_mode: 'NONE',
-          response_body_mode: 'NONE',
-          request_trailer_mode: 'SKIP',
-          response_trailer_mode: 'SKIP',
-        },
+        processing_mode: { ...EXT_PROC_HEADERS_ONLY_MODE },
       },
     },
     { name: 'envoy.filters.http.router', typed_config: { '@type': `${T}envoy.extensions.filters.http.router.v3.Router` } },

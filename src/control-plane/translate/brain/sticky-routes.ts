@@ -11,7 +11,7 @@ import {
   encodeStickyRoute,
   type StickyRouteInput,
 } from '../../../shared/authz/wire.js';
-import type { MeshHttpRoute, MeshSnapshot } from '../../../shared/model/mesh.js';
+import type { MeshHttpRoute, MeshSnapshot, MeshWaypoint } from '../../../shared/model/mesh.js';
 import type { ResourceGenerator, XdsClientInfo, XdsResource } from '../../xds/generator.js';
 import { makeResource } from '../../xds/resource.js';
 import { brainWaypoint } from './policies.js';
@@ -38,14 +38,19 @@ export function stickyRouteInput(route: MeshHttpRoute, services: readonly string
   };
 }
 
+/** The waypoint Gateway a brain client serves, when it names one that exists. */
+function clientWaypoint(mesh: MeshSnapshot, client: XdsClientInfo): MeshWaypoint | undefined {
+  const wp = brainWaypoint(client);
+  return wp ? mesh.waypoints.get(wp) : undefined;
+}
+
 export function createStickyRouteGenerator(): ResourceGenerator {
   return {
     typeUrl: BRAIN_TYPE_URLS.stickyRoute,
     perClient: true,
     generate(mesh: MeshSnapshot, client: XdsClientInfo) {
       const out = new Map<string, XdsResource>();
-      const wp = brainWaypoint(client);
-      const waypoint = wp ? mesh.waypoints.get(wp) : undefined;
+      const waypoint = clientWaypoint(mesh, client);
       if (!waypoint) return out;
       const bound = new Set(waypoint.services);
       for (const route of mesh.httpRoutes.values()) {
@@ -65,8 +70,7 @@ export function createBrainSettingsGenerator(): ResourceGenerator {
     perClient: true,
     generate(mesh: MeshSnapshot, client: XdsClientInfo) {
       const out = new Map<string, XdsResource>();
-      const wp = brainWaypoint(client);
-      const waypoint = wp ? mesh.waypoints.get(wp) : undefined;
+      const waypoint = clientWaypoint(mesh, client);
       if (!waypoint) return out;
       const debug = waypoint.annotations[ANNOTATIONS.waypointDebug] === 'true';
       out.set(waypoint.key, makeResource(waypoint.key, BRAIN_TYPE_URLS.brainSettings, encodeBrainSettings({ debug, pathNormalization: 'BASE' })));

@@ -3,6 +3,7 @@
  * ext_authz (services under an L7 AuthorizationPolicy), ext_proc (sticky canary HTTPRoutes), router, and gRPC access
  * logs to the brain (`ambit_brain`).
  */
+import { EXT_PROC_HEADERS_ONLY_MODE } from '../../../shared/constants.js';
 import { ACCESS_LOG_NAME, CLUSTER_BRAIN, FILTER_STATE, PEER_HEADERS, typeUrl } from './names.js';
 
 type Json = Record<string, unknown>;
@@ -55,14 +56,7 @@ export function extProcFilter(): Json {
       '@type': typeUrl('envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor'),
       grpc_service: { ...BRAIN_GRPC, timeout: '1s' },
       failure_mode_allow: false,
-      processing_mode: {
-        request_header_mode: 'SEND',
-        response_header_mode: 'SKIP',
-        request_body_mode: 'NONE',
-        response_body_mode: 'NONE',
-        request_trailer_mode: 'SKIP',
-        response_trailer_mode: 'SKIP',
-      },
+      processing_mode: { ...EXT_PROC_HEADERS_ONLY_MODE },
     },
   };
 }

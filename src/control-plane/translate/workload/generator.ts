@@ -43,6 +43,25 @@ function cacheFor(all: Map<string, Caches>, options: MeshOptions): Caches {
   return c;
 }
 
+/** One resource per workload (named by uid, aliased by address), encoded once per Workload object and cached. */
+function workloadResources(
+  mesh: MeshSnapshot,
+  c: Caches,
+  typeUrl: string,
+  encode: (w: Workload) => Uint8Array,
+): Map<string, XdsResource> {
+  const out = new Map<string, XdsResource>();
+  for (const w of mesh.workloads.values()) {
+    let r = c.workloads.get(w);
+    if (!r) {
+      r = makeResource(w.uid, typeUrl, encode(w), addressAliases(w.network, w.addresses));
+      c.workloads.set(w, r);
+    }
+    out.set(r.name, r);
+  }
+  return out;
+}
+
 /** Generator for `type.googleapis.com/istio.workload.Address`: names are workload uids and `<ns>/<hostname>`. */
 export function createAddressGenerator(): ResourceGenerator {
   const types = wdsTypes();
@@ -53,16 +72,9 @@ export function createAddressGenerator(): ResourceGenerator {
     perClient: false,
     generate(mesh: MeshSnapshot): ReadonlyMap<string, XdsResource> {
       const c = cacheFor(caches, mesh.options);
-      const out = new Map<string, XdsResource>();
-      for (const w of mesh.workloads.values()) {
-        let r = c.workloads.get(w);
-        if (!r) {
-          const bytes = encodeDirect(types.address, { workload: workloadMessage(w, mesh.options, encodeString) });
-          r = makeResource(w.uid, TYPE_URLS.address, bytes, addressAliases(w.network, w.addresses));
-          c.workloads.set(w, r);
-        }
-        out.set(r.name, r);
-      }
+      const out = workloadResources(mesh, c, TYPE_URLS.address, (w) =>
+        encodeDirect(types.address, { workload: workloadMessage(w, mesh.options, encodeString) }),
+      );
       for (const s of mesh.services.values()) {
         let r = c.services.get(s);
         if (!r) {
@@ -87,17 +99,7 @@ export function createWorkloadGenerator(): ResourceGenerator {
     perClient: false,
     generate(mesh: MeshSnapshot): ReadonlyMap<string, XdsResource> {
       const c = cacheFor(caches, mesh.options);
-      const out = new Map<string, XdsResource>();
-      for (const w of mesh.workloads.values()) {
-        let r = c.workloads.get(w);
-        if (!r) {
-          const bytes = encodeDirect(types.workload, workloadMessage(w, mesh.options, encodeString));
-          r = makeResource(w.uid, TYPE_URLS.workload, bytes, addressAliases(w.network, w.addresses));
-          c.workloads.set(w, r);
-        }
-        out.set(r.name, r);
-      }
-      return out;
+      return workloadResources(mesh, c, TYPE_URLS.workload, (w) => encodeDirect(types.workload, workloadMessage(w, mesh.options, encodeString)));
     },
   };
 }

@@ -48,7 +48,7 @@ export function createSupervisedProcess(opts: SupervisedProcessOptions, logger: 
 
   const launch = (): void => {
     state = { kind: 'starting' };
-    const c = spawn(opts.command, [...opts.args], { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(opts.command, [...opts.args], { ...(opts.env ? { env: opts.env } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     for (const stream of [c.stdout, c.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', onLine);

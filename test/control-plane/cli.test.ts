@@ -88,3 +88,9 @@ test('ambit controlplane exits 1 (and does not hang) when its admin port is take
     await rm(state, { recursive: true, force: true });
   }
 });
+
+test('ambit --help lists every subcommand', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+  for (const cmd of ['up', 'controlplane', 'ztunnel', 'brain', 'waypoint']) assert.match(out, new RegExp(`^  ${cmd} `, 'm'));
+});

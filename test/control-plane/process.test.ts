@@ -124,3 +124,34 @@ test('xDS serves the mesh over TLS to a node token and over loopback plaintext',
     await h.close();
   }
 });
+
+test('/debug/xds on the admin port lists a connected client: node id, subscribed type, versions sent and acked', async () => {
+  const h = await startProcess();
+  const nodeId = 'ztunnel~127.0.0.11~ztunnel-node-a.istio-system~istio-system.svc.cluster.local';
+  const client = createDeltaClient({
+    address: `127.0.0.1:${h.proc.plane.ports().grpcPlaintext}`,
+    node: { id: nodeId },
+    typeUrls: [TYPE_URLS.address],
+    logger: silentLogger,
+    onResources: () => [],
+  });
+  try {
+    client.start();
+    type TypeView = { typeUrl: string; subscription: string[]; lastSentVersion: string | null; lastAckedVersion: string | null; lastNack: unknown };
+    const deadline = Date.now() + 5000;
+    let view: TypeView | undefined;
+    while (!view?.lastAckedVersion && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      const body = (await (await fetch(`http://${HOST}:${h.proc.plane.ports().admin}/debug/xds`)).json()) as { clients: { nodeId: string; types: TypeView[] }[] };
+      view = body.clients.find((c) => c.nodeId === nodeId)?.types.find((t) => t.typeUrl === TYPE_URLS.address);
+    }
+    assert.ok(view, 'client listed with its subscribed type');
+    assert.deepEqual(view.subscription, ['*']);
+    assert.ok(view.lastSentVersion);
+    assert.equal(view.lastAckedVersion, view.lastSentVersion);
+    assert.equal(view.lastNack, null);
+  } finally {
+    client.close();
+    await h.close();
+  }
+});

@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadOrCreateCa } from '../../src/control-plane/ca/index.js';
 import { waypointStatuses } from '../../src/control-plane/status/index.js';
 import { ANNOTATIONS } from '../../src/shared/constants.js';
 import type { MeshPolicy } from '../../src/shared/model/mesh.js';
@@ -159,5 +163,26 @@ describe('waypoint Envoy: brain contract, TCP, SDS rotation (Delta ADS)', { skip
     while ((await serial()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.match((await serial()).toUpperCase(), new RegExp(newCert.serialNumber.toUpperCase().replace(/^0+/, '')));
     assert.equal((await client.request('10.97.0.1:80', { path: '/' })).status, 200);
+  });
+
+  it('refuses an HBONE client whose certificate is not from the mesh root', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ambit-foreign-ca-'));
+    try {
+      const foreignCa = await loadOrCreateCa({ stateDir: dir, trustDomain: 'cluster.local' });
+      const issued = await foreignCa.issueKeyAndCert({ spiffeId: 'spiffe://cluster.local/ns/apps/sa/frontend' });
+      // The client trusts the waypoint (mesh root); only its own certificate is foreign.
+      const foreign = createHboneClient({ address: WP.address, keyPem: issued.keyPem, certChainPem: issued.certChainPem, rootsPem: env.ca.rootsPem });
+      try {
+        const outcome = await Promise.race([
+          foreign.connectStatus('10.97.0.1:80').then((s) => `status ${s}`, () => 'refused'),
+          new Promise<string>((r) => setTimeout(() => r('no tunnel within 5 s'), 5000)),
+        ]);
+        assert.notEqual(outcome, 'status 200', 'a foreign client certificate must not open a tunnel');
+      } finally {
+        foreign.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

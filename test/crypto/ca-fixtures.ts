@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { MeshSnapshot, MeshWaypoint, Workload } from '../../src/shared/model/mesh.js';
 import { spiffeId } from '../../src/shared/constants.js';
+import { pod } from '../xds/mesh-factory.js';
 import { silentLogger } from '../../src/shared/telemetry/logger.js';
 import type { AuthResult } from '../../src/control-plane/auth/caller.js';
 import type { CertificateAuthority } from '../../src/control-plane/ca/certificate-authority.js';
@@ -21,27 +22,10 @@ export function tempDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
+/** A pod on `node` as the CA sees it (no node address), built by the xDS tests' pod factory. */
 export function workload(name: string, namespace: string, serviceAccount: string, node: string): Workload {
-  return {
-    uid: `Kubernetes//Pod/${namespace}/${name}`,
-    kind: 'Pod',
-    name,
-    namespace,
-    labels: {},
-    addresses: ['10.0.0.1'],
-    node,
-    serviceAccount,
-    identity: spiffeId('cluster.local', namespace, serviceAccount),
-    trustDomain: 'cluster.local',
-    network: '',
-    captured: true,
-    healthy: true,
-    canonicalName: name,
-    canonicalRevision: 'latest',
-    workloadName: name,
-    services: {},
-    selectorPolicies: [],
-  };
+  const { nodeAddress: _unused, ...w } = pod(name, '10.0.0.1', { namespace, serviceAccount, node, labels: {} });
+  return w;
 }
 
 export function waypoint(namespace: string, name: string): MeshWaypoint {

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { TYPE_URLS } from '../../src/shared/constants.js';
 import { decodeAddress, decodeAuthorization } from '../../src/shared/xds/wds-codec.js';
 import { deltaClient, type DeltaResponse } from './ads-test-client.js';
-import { metricValue, startHarness } from './harness.js';
+import { metricValue, startHarness, type Harness } from './harness.js';
 import type { ResourceGenerator } from '../../src/control-plane/xds/generator.js';
 import { makeResource } from '../../src/control-plane/xds/resource.js';
 import { evolve, mesh, pod, policy, service } from './mesh-factory.js';
@@ -20,14 +20,20 @@ async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
   assert.ok(await cond(), 'condition not reached');
 }
 
+/** A harness closed when the test ends, already serving `mesh`. */
+async function startedWith(t: { after(fn: () => unknown): void }, mesh: Parameters<Harness['xds']['update']>[0]): Promise<Harness> {
+  const h = await startHarness();
+  t.after(() => h.close());
+  h.xds.update(mesh);
+  return h;
+}
+
 function names(res: DeltaResponse): string[] {
   return res.resources.map((r) => r.name).sort();
 }
 
 test('delta: initial wildcard state, ACK, incremental update, removal, policy add', async (t) => {
-  const h = await startHarness();
-  t.after(() => h.close());
-  h.xds.update(m1);
+  const h = await startedWith(t, m1);
   const c = deltaClient(h.address);
   t.after(() => c.close());
   c.send({ node: NODE, type_url: TYPE_URLS.address });
@@ -81,9 +87,7 @@ test('delta: initial wildcard state, ACK, incremental update, removal, policy ad
 });
 
 test('delta: named subscriptions and aliases get only their resources; unchanged clients get nothing', async (t) => {
-  const h = await startHarness();
-  t.after(() => h.close());
-  h.xds.update(m1);
+  const h = await startedWith(t, m1);
   const named = deltaClient(h.address);
   const wild = deltaClient(h.address);
   t.after(() => (named.close(), wild.close()));
@@ -110,9 +114,7 @@ test('delta: named subscriptions and aliases get only their resources; unchanged
 });
 
 test('delta: NACK is recorded with its message; next change still pushed', async (t) => {
-  const h = await startHarness();
-  t.after(() => h.close());
-  h.xds.update(m1);
+  const h = await startedWith(t, m1);
   const c = deltaClient(h.address);
   t.after(() => c.close());
   c.send({ node: NODE, type_url: TYPE_URLS.address });
@@ -130,9 +132,7 @@ test('delta: NACK is recorded with its message; next change still pushed', async
 });
 
 test('delta: reconnect with initial_resource_versions gets only what changed, and removals', async (t) => {
-  const h = await startHarness();
-  t.after(() => h.close());
-  h.xds.update(m1);
+  const h = await startedWith(t, m1);
   const c1 = deltaClient(h.address);
   c1.send({ node: NODE, type_url: TYPE_URLS.address });
   const first = await c1.next();
@@ -150,9 +150,7 @@ test('delta: reconnect with initial_resource_versions gets only what changed, an
 });
 
 test('delta: malformed requests end the stream with INVALID_ARGUMENT; server keeps serving', async (t) => {
-  const h = await startHarness();
-  t.after(() => h.close());
-  h.xds.update(m1);
+  const h = await startedWith(t, m1);
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ node: NODE, type_url: 'garbage' }, /type_url "garbage"/],
     [{ node: NODE, type_url: 'type.googleapis.com/google.protobuf.Duration' }, /not an xDS resource type/],

@@ -14,6 +14,7 @@ import { PORTS } from '../shared/constants.js';
 import { createLogger, type LogLevel } from '../shared/telemetry/logger.js';
 import { createBrain } from '../waypoint/brain/brain.js';
 import { createXdsPolicySource } from '../waypoint/brain/xds-source.js';
+import { waitForShutdownSignal } from './signals.js';
 import { num, parseCommandArgs, str } from './args.js';
 
 const HELP = `Usage: ambit brain --waypoint <ns>/<name> --address <ip> --xds-address <host:port> --state-dir <dir> [options]
@@ -84,10 +85,7 @@ export async function run(args: readonly string[]): Promise<number> {
     { logger, registry, ...(tracing.tracer ? { tracer: tracing.tracer } : {}), ...(policySource ? { policySource } : { policySource: { start: () => undefined, close: () => undefined } }) },
   );
   await brain.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await waitForShutdownSignal();
   logger.info('shutting down');
   await brain.close();
   await tracing.shutdown();

@@ -17,6 +17,7 @@ import { createAuthorizationGenerator } from '../control-plane/translate/authori
 import { createWaypointGenerators, createWaypointSecretStore, type WaypointSecretStore } from '../control-plane/translate/envoy/index.js';
 import { createBrainGenerators } from '../control-plane/translate/brain/index.js';
 import { httpRouteStatuses, waypointStatuses } from '../control-plane/status/index.js';
+import { waitForShutdownSignal } from './signals.js';
 import { num, parseCommandArgs, str } from './args.js';
 
 const HELP = `Usage: ambit controlplane --config-dir DIR --state-dir DIR [options]
@@ -213,16 +214,7 @@ export async function run(args: readonly string[]): Promise<number> {
   }
   const ports = proc.plane.ports();
   logger.info('ready', { admin: `${parsed.opts.admin.host}:${ports.admin}`, grpcTls: ports.grpcTls, grpcPlaintext: ports.grpcPlaintext });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info('shutting down', { signal });
-      process.off('SIGINT', onInt).off('SIGTERM', onTerm);
-      resolve();
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt).on('SIGTERM', onTerm);
-  });
+  logger.info('shutting down', { signal: await waitForShutdownSignal() });
   await proc.close();
   return 0;
 }

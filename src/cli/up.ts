@@ -11,6 +11,7 @@ import { DEFAULT_CLUSTER_ID, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, PORTS
 import { createSupervisedProcess, type SupervisedProcess } from '../shared/lifecycle/supervised-process.js';
 import type { MeshSnapshot } from '../shared/model/mesh.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/telemetry/logger.js';
+import { waitForShutdownSignal } from './signals.js';
 import { num, parseCommandArgs, str } from './args.js';
 import { startControlPlaneProcess } from './controlplane.js';
 import { diffPlans, planProcesses, type PlannedProcess } from './up-plan.js';
@@ -111,10 +112,7 @@ export async function run(args: readonly string[]): Promise<number> {
   reconciler.reconcile(cp.plane.mesh());
   logger.info('local mesh up', { admin: `${str(v, 'listen', '127.0.0.1')}:${cp.plane.ports().admin}`, controlPlane: controlPlaneAddress, stateDir });
 
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await waitForShutdownSignal();
   logger.info('shutting down');
   await reconciler.stopAll();
   await cp.close();

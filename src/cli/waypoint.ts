@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createSupervisedProcess } from '../shared/lifecycle/supervised-process.js';
 import { createLogger, type LogLevel } from '../shared/telemetry/logger.js';
 import { createWaypointEnvoy } from '../waypoint/envoy/index.js';
+import { waitForShutdownSignal } from './signals.js';
 import { parseCommandArgs, str } from './args.js';
 import { resolveEnvoyPath } from './envoy-path.js';
 
@@ -89,10 +90,7 @@ export async function run(args: readonly string[]): Promise<number> {
     return 1;
   }
   logger.info('waypoint running', { envoyAdmin: envoy.adminAddress });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await waitForShutdownSignal();
   await Promise.all([envoy.close(), brain.stop()]);
   return 0;
 }

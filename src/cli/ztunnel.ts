@@ -12,6 +12,7 @@ import { nodeTokenPath } from '../control-plane/auth/token-files.js';
 import { createZtunnel, type Ztunnel, type ZtunnelPorts } from '../ztunnel/ztunnel.js';
 import { createWdsDiscovery } from '../ztunnel/discovery.js';
 import { createCaCertificateSource, DEFAULT_CERT_TTL_SECONDS } from '../ztunnel/identity/ca-source.js';
+import { waitForShutdownSignal } from './signals.js';
 import { num, parseCommandArgs, str } from './args.js';
 
 const HELP = `Usage: ambit ztunnel --node NAME --address IP --state-dir DIR [options]
@@ -167,16 +168,7 @@ export async function run(args: readonly string[]): Promise<number> {
     logger.error('ztunnel failed to start', { err });
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info('shutting down', { signal });
-      process.off('SIGINT', onInt).off('SIGTERM', onTerm);
-      resolve();
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt).on('SIGTERM', onTerm);
-  });
+  logger.info('shutting down', { signal: await waitForShutdownSignal() });
   // Live connections get a few seconds to finish (Istio drains on shutdown); a second signal is not waited for.
   await proc.close(DRAIN_MS);
   return 0;

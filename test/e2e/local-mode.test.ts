@@ -137,7 +137,10 @@ function app(ip: string, name: string): Promise<void> {
     res.end(`hello from ${name}, path=${req.url}, peer=${req.socket.remoteAddress}`);
   });
   servers.push(server);
-  return new Promise((resolve) => server.listen(8080, ip, resolve));
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`app ${name} cannot listen on ${ip}:8080 (a leftover process?)`, { cause: err })));
+    server.listen(8080, ip, resolve);
+  });
 }
 
 async function getViaMesh(host: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string>; body: string } | { reply: number }> {

@@ -31,3 +31,4 @@ for (const w of spec.workloads) zt.state.upsertWorkload(w);
 await zt.start();
 process.send?.('ready');
 process.on('disconnect', () => void zt.close().then(() => process.exit(0)));
+process.on('SIGTERM', () => process.exit(0)); // lets --cpu-prof write its profile

@@ -24,7 +24,7 @@ const HAPROXY_2 = '127.0.19.32';
 const PORTS = { sink: 9000, echo: 9001, oneShot: 9002, web: 8080 } as const;
 const quick = process.argv.includes('--quick');
 /** V8 flags for the ztunnel processes: a small young generation keeps RSS low with many idle connections. */
-const NODE_PROC_FLAGS = process.argv.includes('--default-heap') ? [] : ['--max-semi-space-size=1'];
+const NODE_PROC_FLAGS = [...(process.argv.includes('--default-heap') ? [] : ['--max-semi-space-size=1']), ...(process.env.ZT_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZT_BENCH_PROF_DIR}`] : [])];
 
 const here = new URL('.', import.meta.url).pathname;
 const children: ChildProcess[] = [];

@@ -12,9 +12,22 @@ export function uriSans(cert: PeerCertificate | undefined): string[] {
     .map((s) => s.slice(4));
 }
 
-/** The peer's SPIFFE identity (first URI SAN of the Istio form); undefined when none. */
+/** Identity per TLS connection: the peer certificate cannot change (TLS 1.3 has no renegotiation). */
+const identities = new WeakMap<TLSSocket, string | null>();
+
+/**
+ * The peer's SPIFFE identity (first URI SAN of the Istio form); undefined when none. Read once per connection:
+ * `getPeerCertificate()` builds a fresh object from the X.509 each call (~4 % of a destination ztunnel opening one
+ * HBONE stream per connection).
+ */
 export function peerIdentity(socket: TLSSocket): string | undefined {
-  return uriSans(socket.getPeerCertificate()).find((u) => parseSpiffeId(u) !== undefined);
+  let id = identities.get(socket);
+  if (id === undefined) {
+    id = uriSans(socket.getPeerCertificate()).find((u) => parseSpiffeId(u) !== undefined) ?? null;
+    // Only a found identity is kept: before the handshake there is no certificate yet.
+    if (id !== null) identities.set(socket, id);
+  }
+  return id ?? undefined;
 }
 
 /**

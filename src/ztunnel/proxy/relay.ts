@@ -81,11 +81,12 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
       src.stream.on('data', (chunk: Buffer) => {
         relayed += chunk.length;
         count(chunk.length);
-        // Batch the chunks that arrive in one tick (e.g. several HTTP/2 DATA frames from one TLS read) into one writev.
+        // Batch the chunks that arrive in one event-loop poll (every TLS record / DATA frame is its own native callback,
+        // after which the nextTick queue runs, so a nextTick uncork wrote each 16 KiB chunk alone) into one writev.
         if (!corked) {
           corked = true;
           dst.stream.cork();
-          process.nextTick(() => {
+          setImmediate(() => {
             corked = false;
             dst.stream.uncork();
           });

@@ -69,6 +69,8 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
     requestCert: true,
     rejectUnauthorized: true,
     allowHTTP1: false,
+    // As the client side and every other ztunnel socket: no Nagle delay on small frames (responses, window updates).
+    noDelay: true,
     maxSessionMemory: C.MAX_SESSION_MEMORY_MB,
     settings: {
       initialWindowSize: C.STREAM_WINDOW_BYTES,

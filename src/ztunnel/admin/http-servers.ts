@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listenOn } from '../proxy/listen.js';
 
 export interface AdminConfig {
   readonly adminAddress: string;
@@ -59,10 +60,7 @@ export function createAdminServers(config: AdminConfig, deps: AdminDeps): AdminS
       const infos = await Promise.all(
         servers.map(
           (s) =>
-            new Promise<AddressInfo>((resolve, reject) => {
-              s.server.once('error', reject);
-              s.server.listen(s.port, s.address, () => resolve(s.server.address() as AddressInfo));
-            }),
+            listenOn(s.server, s.port, s.address),
         ),
       );
       return { admin: infos[0]!, metrics: infos[1]!, readiness: infos[2]! };

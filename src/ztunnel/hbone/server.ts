@@ -20,6 +20,7 @@ import { h2End, relay, socketEnd } from '../proxy/relay.js';
 import * as C from './constants.js';
 import { peerIdentity, tlsMaterial } from './tls-identity.js';
 import { baggageOf } from './baggage.js';
+import { listenOn } from '../proxy/listen.js';
 
 export interface HboneServerConfig {
   readonly listenAddress: string;
@@ -176,13 +177,7 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
 
   return {
     start() {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.listenAddress, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      });
+      return listenOn(server, config.port, config.listenAddress);
     },
     close(drainMs = 0) {
       // GOAWAY first: clients stop opening streams here and finish the ones they have.

@@ -16,6 +16,7 @@ import { relay, socketEnd } from '../proxy/relay.js';
 import { authorizeAndConnect } from './deliver.js';
 import type { ConnectionManager } from './connection-manager.js';
 import { createByteReader } from '../proxy/byte-reader.js';
+import { listenOn } from '../proxy/listen.js';
 
 export interface PlaintextInboundConfig {
   readonly listenAddress: string;
@@ -100,13 +101,7 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
 
   return {
     start() {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.listenAddress, () => {
-          server.off('error', reject);
-          resolve(server.address() as net.AddressInfo);
-        });
-      });
+      return listenOn(server, config.port, config.listenAddress);
     },
     close(drainMs = 0) {
       return drainAndClose(server, sockets, drainMs);

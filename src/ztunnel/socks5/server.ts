@@ -9,6 +9,7 @@ import { normalizeIp } from '../state/ip.js';
 import { handleOutbound, type OutboundDeps } from '../proxy/outbound.js';
 import { createByteReader } from '../proxy/byte-reader.js';
 import { encodeReply, negotiate, readRequest, REPLY } from './protocol.js';
+import { listenOn } from '../proxy/listen.js';
 
 export interface Socks5ServerConfig {
   readonly listenAddress: string;
@@ -77,13 +78,7 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
 
   return {
     start() {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.listenAddress, () => {
-          server.off('error', reject);
-          resolve(server.address() as net.AddressInfo);
-        });
-      });
+      return listenOn(server, config.port, config.listenAddress);
     },
     close(drainMs = 0) {
       return drainAndClose(server, sockets, drainMs);

@@ -56,8 +56,9 @@ export function createWdsDiscovery(config: WdsDiscoveryConfig, deps: { state: St
   return {
     start: () => client.start(),
     close: () => client.close(),
-    // Ready once workloads arrived (an empty policy set may never produce an Authorization response).
-    synced: () => received.has(TYPE_URLS.address),
+    // Ready once both workloads and policies arrived: ready without policies would be a window with no L4 authorization.
+    // Our control plane answers every wildcard subscription, even with an empty set, so an empty policy set still syncs.
+    synced: () => received.has(TYPE_URLS.address) && received.has(TYPE_URLS.authorization),
     connected: () => connected,
   };
 }

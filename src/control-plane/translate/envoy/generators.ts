@@ -101,7 +101,9 @@ function secretGenerator(secrets: Pick<WaypointSecretStore, 'get'>, builder: Res
     perClient: true,
     generate(mesh, client) {
       const out = new Map<string, XdsResource>();
-      const key = waypointKeyOf(client);
+      // Private keys go only to a caller that authenticated as this waypoint (its bootstrap token), never to one that
+      // merely claims it in its node id (e.g. an unauthenticated client of the loopback debug port).
+      const key = client.waypointKey;
       const s = key && mesh.waypoints.has(key) ? secrets.get(key) : undefined;
       if (!s) return out;
       const objects = [

@@ -13,8 +13,26 @@ import type { Duplex } from 'node:stream';
 import { constants as h2constants, type Http2Stream } from 'node:http2';
 import { Socket } from 'node:net';
 
-/** Bytes a relay direction may queue in the destination before pausing the source. */
+/** Bytes a relay direction may always queue in the destination before pausing the source. */
 export const RELAY_BUFFER_BYTES = 64 * 1024;
+/** Upper bound for one direction when few relays are active. */
+export const RELAY_BUFFER_MAX_BYTES = 1024 * 1024;
+/** What all relay directions of the process may queue together before each falls back to RELAY_BUFFER_BYTES. */
+export const RELAY_BUFFER_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** Relay directions currently running in this process. */
+let activeDirections = 0;
+
+/**
+ * The pause bound of one direction: the process budget shared among the active directions, between 64 KiB and 1 MiB.
+ * Writes are corked until the end of the event-loop pass, so everything read in one pass counts against the bound; a
+ * fixed 64 KiB paused a bulk source after nearly every 64 KiB socket read (readStop/readStart and a wait for 'drain'
+ * each time), which held 1-connection throughput well below the haproxy pair. Many connections keep the 64 KiB floor,
+ * so the worst case stays max(64 MiB, directions × 64 KiB) as before.
+ */
+function directionBound(): number {
+  return Math.min(RELAY_BUFFER_MAX_BYTES, Math.max(RELAY_BUFFER_BYTES, Math.floor(RELAY_BUFFER_BUDGET_BYTES / Math.max(1, activeDirections))));
+}
 
 export interface RelayEnd {
   readonly stream: Duplex;
@@ -91,8 +109,8 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
             dst.stream.uncork();
           });
         }
-        // Pause only past our own bound (64 KiB): pausing at every 16 KiB highWaterMark costs throughput.
-        if (!dst.stream.write(chunk) && dst.stream.writableLength >= RELAY_BUFFER_BYTES) src.stream.pause();
+        // Pause only past our own bound (directionBound()): pausing at every 16 KiB highWaterMark costs throughput.
+        if (!dst.stream.write(chunk) && dst.stream.writableLength >= directionBound()) src.stream.pause();
       });
       dst.stream.on('drain', () => src.stream.resume());
       src.stream.on('end', () => {
@@ -101,7 +119,9 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
         if (!dst.stream.writableEnded && !dst.stream.destroyed) dst.stream.end();
       });
       src.stream.on('error', (e: Error) => abort(e, src, dst, relayed));
+      activeDirections++;
       const onClose = (): void => {
+        activeDirections--;
         if (!ended || src.wasReset?.()) abort(error ?? new Error('connection reset by peer'), src, dst, relayed);
         if (++closed === 2) resolve({ aToB, bToA, ...(error ? { error } : {}) });
       };

@@ -121,8 +121,8 @@ async function main(): Promise<void> {
     // RSS first, on fresh processes: with 1,000 open connections through the ztunnels.
     const before = [await rssMiB(za!.pid), await rssMiB(zb!.pid)];
     const open: net.Socket[] = [];
-    for (let i = 0; i < 1000; i += 100) open.push(...(await Promise.all(Array.from({ length: 100 }, () => socks(BACKEND, PORTS.echo)))));
-    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < (process.argv.includes('--t1') ? 0 : 1000); i += 100) open.push(...(await Promise.all(Array.from({ length: 100 }, () => socks(BACKEND, PORTS.echo)))));
+    if (open.length) await new Promise((r) => setTimeout(r, 1000));
     const withConns = [await rssMiB(za!.pid), await rssMiB(zb!.pid)];
     for (const s of open) s.destroy();
     const mib = 1024 * 1024;
@@ -133,6 +133,15 @@ async function main(): Promise<void> {
     for (const [name, connect] of Object.entries(paths)) {
       if (only && name !== only && name !== 'direct') continue;
       await httpLatency(connect, 500, 1000); // warm-up
+      if (process.argv.includes('--t1')) {
+        // Iteration aid: 1-connection throughput only, three samples.
+        const ts = [];
+        for (let i = 0; i < 3; i++) ts.push((await throughput(connect, 1, bulk)).toFixed(2));
+        const t16s = [];
+        for (let i = 0; i < 3; i++) t16s.push((await throughput(connect, 16, bulk / 16)).toFixed(2));
+        console.log(name, 't1', ts.join(' '), 't16', t16s.join(' '));
+        continue;
+      }
       const t1 = await throughput(connect, 1, bulk);
       const t16 = await throughput(connect, 16, bulk / 16);
       const cps = await connectionRate(connect, 16, quick ? 1500 : 4000);

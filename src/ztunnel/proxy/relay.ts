@@ -18,7 +18,7 @@ export const RELAY_BUFFER_BYTES = 64 * 1024;
 /** Upper bound for one direction when few relays are active. */
 export const RELAY_BUFFER_MAX_BYTES = 1024 * 1024;
 /** What all relay directions of the process may queue together before each falls back to RELAY_BUFFER_BYTES. */
-export const RELAY_BUFFER_BUDGET_BYTES = 64 * 1024 * 1024;
+export const RELAY_BUFFER_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /** Relay directions currently running in this process. */
 let activeDirections = 0;
@@ -28,7 +28,7 @@ let activeDirections = 0;
  * Writes are corked until the end of the event-loop pass, so everything read in one pass counts against the bound; a
  * fixed 64 KiB paused a bulk source after nearly every 64 KiB socket read (readStop/readStart and a wait for 'drain'
  * each time), which held 1-connection throughput well below the haproxy pair. Many connections keep the 64 KiB floor,
- * so the worst case stays max(64 MiB, directions × 64 KiB) as before.
+ * so the worst case stays max(16 MiB, directions × 64 KiB).
  */
 function directionBound(): number {
   return Math.min(RELAY_BUFFER_MAX_BYTES, Math.max(RELAY_BUFFER_BYTES, Math.floor(RELAY_BUFFER_BUDGET_BYTES / Math.max(1, activeDirections))));

@@ -17,6 +17,7 @@ import { createZtunnelMetrics } from './metrics.js';
 import { createAdminServers } from './admin/http-servers.js';
 import { createConnectionManager } from './inbound/connection-manager.js';
 import type { ZWorkload } from './state/types.js';
+import { createRelayBudget } from './proxy/relay.js';
 
 export interface ZtunnelPorts {
   readonly hbone: number;
@@ -95,7 +96,7 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
   const rootsPem = (): readonly string[] => config.rootsPem;
   const pool = createHbonePool({ rootsPem, ...config.pool }, { certs, logger });
   const connections = createConnectionManager({ state, logger });
-  const common = { state, metrics, accessLog, logger, connections };
+  const common = { state, metrics, accessLog, logger, connections, relayBudget: createRelayBudget() };
   const hbone = createHboneServer({ listenAddress: config.listenAddress, port: ports.hbone, rootsPem }, { ...common, certs });
   const socks5 = createSocks5Server(
     { listenAddress: config.listenAddress, port: ports.socks5 },

@@ -16,7 +16,7 @@ import type { ZtunnelMetrics } from '../metrics.js';
 import { trackConnection } from '../access-log.js';
 import { authorizeAndConnect } from '../inbound/deliver.js';
 import type { ConnectionManager } from '../inbound/connection-manager.js';
-import { h2End, relay, socketEnd } from '../proxy/relay.js';
+import { h2End, relay, socketEnd, type RelayBudget } from '../proxy/relay.js';
 import * as C from './constants.js';
 import { peerIdentity, tlsMaterial } from './tls-identity.js';
 import { baggageOf } from './baggage.js';
@@ -30,6 +30,8 @@ export interface HboneServerConfig {
 }
 
 export interface HboneServerDeps {
+  /** Buffer budget shared by this ztunnel's relays. */
+  readonly relayBudget: RelayBudget;
   readonly state: StateStore;
   readonly certs: CertManager;
   readonly metrics: ZtunnelMetrics;
@@ -169,7 +171,7 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
         up.reset();
       },
     });
-    const outcome = await relay(down, up, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
+    const outcome = await relay(down, up, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) }, deps.relayBudget);
     untrack();
     const policy = lateDeny ? { decision: 'deny' as const, name: lateDeny, reason: 'policy changed while connected' } : result.policy;
     tracker.finish({ flag: lateDeny ? 'DENY' : '-', status: 200, ...(policy ? { policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);

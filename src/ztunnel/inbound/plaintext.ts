@@ -12,7 +12,7 @@ import type { StateStore } from '../state/store.js';
 import type { ZtunnelMetrics } from '../metrics.js';
 import { formatHostPort, normalizeIp } from '../state/ip.js';
 import { trackConnection } from '../access-log.js';
-import { relay, socketEnd } from '../proxy/relay.js';
+import { relay, socketEnd, type RelayBudget } from '../proxy/relay.js';
 import { authorizeAndConnect } from './deliver.js';
 import type { ConnectionManager } from './connection-manager.js';
 import { createByteReader } from '../proxy/byte-reader.js';
@@ -25,6 +25,8 @@ export interface PlaintextInboundConfig {
 }
 
 export interface PlaintextInboundDeps {
+  /** Buffer budget shared by this ztunnel's relays. */
+  readonly relayBudget: RelayBudget;
   readonly state: StateStore;
   readonly metrics: ZtunnelMetrics;
   readonly accessLog: Logger;
@@ -93,7 +95,7 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
         up.reset();
       },
     });
-    const outcome = await relay(down, up, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
+    const outcome = await relay(down, up, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) }, deps.relayBudget);
     untrack();
     const policy = lateDeny ? { decision: 'deny' as const, name: lateDeny, reason: 'policy changed while connected' } : result.policy;
     tracker.finish({ flag: lateDeny ? 'DENY' : '-', ...(policy ? { policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);

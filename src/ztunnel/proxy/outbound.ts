@@ -17,9 +17,11 @@ import { formatHostPort, normalizeIp } from '../state/ip.js';
 import type { ZtunnelMetrics } from '../metrics.js';
 import { trackConnection, type ConnectionTracker } from '../access-log.js';
 import { connectTcp } from '../inbound/deliver.js';
-import { h2End, relay, socketEnd, type RelayEnd } from './relay.js';
+import { h2End, relay, socketEnd, type RelayEnd, type RelayBudget } from './relay.js';
 
 export interface OutboundDeps {
+  /** Buffer budget shared by this ztunnel's relays. */
+  readonly relayBudget: RelayBudget;
   readonly state: StateStore;
   readonly pool: HbonePool;
   readonly metrics: ZtunnelMetrics;
@@ -91,11 +93,11 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
     upstream.reset();
     return tracker.finish({ flag: 'CONNECT', error: 'client went away' }, false);
   }
-  await finishRelay(client, upstream, tracker);
+  await finishRelay(client, upstream, tracker, deps.relayBudget);
 }
 
-async function finishRelay(client: Socket, upstream: RelayEnd, tracker: ConnectionTracker): Promise<void> {
-  const outcome = await relay(socketEnd(client), upstream, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) });
+async function finishRelay(client: Socket, upstream: RelayEnd, tracker: ConnectionTracker, budget: RelayBudget): Promise<void> {
+  const outcome = await relay(socketEnd(client), upstream, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) }, budget);
   tracker.finish({ flag: '-', ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
 }
 

@@ -20,18 +20,33 @@ export const RELAY_BUFFER_MAX_BYTES = 1024 * 1024;
 /** What all relay directions of the process may queue together before each falls back to RELAY_BUFFER_BYTES. */
 export const RELAY_BUFFER_BUDGET_BYTES = 16 * 1024 * 1024;
 
-/** Relay directions currently running in this process. */
-let activeDirections = 0;
-
 /**
- * The pause bound of one direction: the process budget shared among the active directions, between 64 KiB and 1 MiB.
- * Writes are corked until the end of the event-loop pass, so everything read in one pass counts against the bound; a
- * fixed 64 KiB paused a bulk source after nearly every 64 KiB socket read (readStop/readStart and a wait for 'drain'
- * each time), which held 1-connection throughput well below the haproxy pair. Many connections keep the 64 KiB floor,
- * so the worst case stays max(16 MiB, directions × 64 KiB).
+ * Buffer budget shared by the relay directions of one ztunnel: the pause bound of one direction is the budget divided
+ * among the active directions, between 64 KiB and 1 MiB. Writes are corked until the end of the event-loop pass, so
+ * everything read in one pass counts against the bound; a fixed 64 KiB paused a bulk source after nearly every 64 KiB
+ * socket read (readStop/readStart and a wait for 'drain' each time), which held 1-connection throughput well below
+ * the haproxy pair. Many connections keep the 64 KiB floor, so the worst case stays max(budget, directions × 64 KiB).
  */
-function directionBound(): number {
-  return Math.min(RELAY_BUFFER_MAX_BYTES, Math.max(RELAY_BUFFER_BYTES, Math.floor(RELAY_BUFFER_BUDGET_BYTES / Math.max(1, activeDirections))));
+export interface RelayBudget {
+  /** Registers an active direction; the returned function unregisters it. */
+  open(): () => void;
+  /** Current pause bound of one direction, in bytes. */
+  bound(): number;
+}
+
+export function createRelayBudget(totalBytes: number = RELAY_BUFFER_BUDGET_BYTES): RelayBudget {
+  let active = 0;
+  return {
+    open() {
+      active++;
+      let open = true;
+      return () => {
+        if (open) active--;
+        open = false;
+      };
+    },
+    bound: () => Math.min(RELAY_BUFFER_MAX_BYTES, Math.max(RELAY_BUFFER_BYTES, Math.floor(totalBytes / Math.max(1, active)))),
+  };
 }
 
 export interface RelayEnd {
@@ -79,7 +94,12 @@ export function h2End(stream: Http2Stream): RelayEnd {
   };
 }
 
-export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) => void; bToA?: (n: number) => void }): Promise<RelayResult> {
+export function relay(
+  a: RelayEnd,
+  b: RelayEnd,
+  onBytes?: { aToB?: (n: number) => void; bToA?: (n: number) => void },
+  budget: RelayBudget = createRelayBudget(),
+): Promise<RelayResult> {
   return new Promise((resolve) => {
     let aToB = 0;
     let bToA = 0;
@@ -109,8 +129,8 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
             dst.stream.uncork();
           });
         }
-        // Pause only past our own bound (directionBound()): pausing at every 16 KiB highWaterMark costs throughput.
-        if (!dst.stream.write(chunk) && dst.stream.writableLength >= directionBound()) src.stream.pause();
+        // Pause only past our own bound (budget.bound()): pausing at every 16 KiB highWaterMark costs throughput.
+        if (!dst.stream.write(chunk) && dst.stream.writableLength >= budget.bound()) src.stream.pause();
       });
       dst.stream.on('drain', () => src.stream.resume());
       src.stream.on('end', () => {
@@ -119,9 +139,9 @@ export function relay(a: RelayEnd, b: RelayEnd, onBytes?: { aToB?: (n: number) =
         if (!dst.stream.writableEnded && !dst.stream.destroyed) dst.stream.end();
       });
       src.stream.on('error', (e: Error) => abort(e, src, dst, relayed));
-      activeDirections++;
+      const release = budget.open();
       const onClose = (): void => {
-        activeDirections--;
+        release();
         if (!ended || src.wasReset?.()) abort(error ?? new Error('connection reset by peer'), src, dst, relayed);
         if (++closed === 2) resolve({ aToB, bToA, ...(error ? { error } : {}) });
       };

@@ -211,7 +211,7 @@ function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>
       clearTimeout(timer);
       if (settled) return;
       settled = true;
-      session.setLocalWindowSize(C.CONNECTION_WINDOW_BYTES);
+      if (!session.destroyed) session.setLocalWindowSize(C.CONNECTION_WINDOW_BYTES);
       startKeepalive(session, config);
       resolve(session);
     });
@@ -221,6 +221,8 @@ function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>
 function startKeepalive(session: http2.ClientHttp2Session, config: HbonePoolConfig): void {
   const timeoutMs = config.keepaliveTimeoutMs ?? C.KEEPALIVE_TIMEOUT_MS;
   const interval = setInterval(() => {
+    // 'close' (which clears this interval) comes a tick after destroy(); ping() on a destroyed session throws.
+    if (session.destroyed || session.closed) return clearInterval(interval);
     const deadline = setTimeout(() => session.destroy(new Error('HBONE keepalive: no PING ack')), timeoutMs);
     deadline.unref();
     if (!session.ping((err) => (err ? undefined : clearTimeout(deadline)))) clearTimeout(deadline);

@@ -98,7 +98,7 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
     session.on('error', (e) => log.debug('hbone session error', { error: e }));
-    session.once('connect', () => session.setLocalWindowSize(C.CONNECTION_WINDOW_BYTES));
+    session.once('connect', () => (session.destroyed ? undefined : session.setLocalWindowSize(C.CONNECTION_WINDOW_BYTES)));
   });
   server.on('stream', (stream, headers) => void handleStream(stream, headers).catch((e) => log.error('hbone stream handler failed', { error: e })));
   server.on('tlsClientError', (e) => log.debug('HBONE TLS handshake failed', { error: e }));

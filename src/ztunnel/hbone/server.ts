@@ -16,7 +16,8 @@ import type { ZtunnelMetrics } from '../metrics.js';
 import { trackConnection } from '../access-log.js';
 import { authorizeAndConnect } from '../inbound/deliver.js';
 import type { ConnectionManager } from '../inbound/connection-manager.js';
-import { h2End, relay, socketEnd, type RelayBudget } from '../proxy/relay.js';
+import { h2End, socketEnd, type RelayBudget } from '../proxy/relay.js';
+import { relayWatched } from '../inbound/watched-relay.js';
 import * as C from './constants.js';
 import { peerIdentity, tlsMaterial } from './tls-identity.js';
 import { baggageOf } from './baggage.js';
@@ -160,21 +161,12 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
     // ENABLE_RESPONSE_BAGGAGE (Istio default true): the 200 describes the destination workload.
     const baggage = baggageOf(workload);
     respond(stream, 200, baggage ? { [C.HEADERS.baggage]: baggage } : {});
-    const down = h2End(stream);
-    const up = socketEnd(result.upstream);
-    let lateDeny: string | undefined;
-    const untrack = deps.connections.track({
-      attrs: { sourceIp, destinationIp: target.ip, destinationPort: target.port, ...(peer ? { sourceIdentity: peer } : {}) },
-      reject: (policy) => {
-        lateDeny = policy;
-        down.reset();
-        up.reset();
-      },
-    });
-    const outcome = await relay(down, up, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) }, deps.relayBudget);
-    untrack();
-    const policy = lateDeny ? { decision: 'deny' as const, name: lateDeny, reason: 'policy changed while connected' } : result.policy;
-    tracker.finish({ flag: lateDeny ? 'DENY' : '-', status: 200, ...(policy ? { policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+    await relayWatched(
+      h2End(stream),
+      socketEnd(result.upstream),
+      { attrs: { sourceIp, destinationIp: target.ip, destinationPort: target.port, ...(peer ? { sourceIdentity: peer } : {}) }, tracker, policy: result.policy, status: 200 },
+      deps,
+    );
   };
 
   return {

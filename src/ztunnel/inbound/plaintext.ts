@@ -12,7 +12,8 @@ import type { StateStore } from '../state/store.js';
 import type { ZtunnelMetrics } from '../metrics.js';
 import { formatHostPort, normalizeIp } from '../state/ip.js';
 import { trackConnection } from '../access-log.js';
-import { relay, socketEnd, type RelayBudget } from '../proxy/relay.js';
+import { socketEnd, type RelayBudget } from '../proxy/relay.js';
+import { relayWatched } from './watched-relay.js';
 import { authorizeAndConnect } from './deliver.js';
 import type { ConnectionManager } from './connection-manager.js';
 import { createByteReader } from '../proxy/byte-reader.js';
@@ -84,21 +85,12 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
       socket.destroy();
       return tracker.finish({ flag: result.flag, error: result.error, ...(result.policy ? { policy: result.policy } : {}) }, false);
     }
-    const down = socketEnd(socket);
-    const up = socketEnd(result.upstream);
-    let lateDeny: string | undefined;
-    const untrack = deps.connections.track({
-      attrs: { sourceIp, destinationIp: header.ip, destinationPort: header.port },
-      reject: (policy) => {
-        lateDeny = policy;
-        down.reset();
-        up.reset();
-      },
-    });
-    const outcome = await relay(down, up, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) }, deps.relayBudget);
-    untrack();
-    const policy = lateDeny ? { decision: 'deny' as const, name: lateDeny, reason: 'policy changed while connected' } : result.policy;
-    tracker.finish({ flag: lateDeny ? 'DENY' : '-', ...(policy ? { policy } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+    await relayWatched(
+      socketEnd(socket),
+      socketEnd(result.upstream),
+      { attrs: { sourceIp, destinationIp: header.ip, destinationPort: header.port }, tracker, policy: result.policy },
+      deps,
+    );
   };
 
   return {

@@ -4,9 +4,13 @@
  * process. Reports throughput (1 and 16 connections), new connections/s, p50/p99 latency of 1 KiB HTTP at 1,000
  * requests/s, and ztunnel RSS with 1,000 open connections.
  * Usage (root not needed; haproxy from Debian): npx tsc -p . && node dist/bench/ztunnel/ztunnel-bench.js [--quick]
+ *   --static   bare ztunnel data path processes (pre-issued certificates, no control plane) instead of `ambit up`
+ *   --rss      only the RSS measurement        --t1   throughput only, three samples each (iteration aid)
+ *   --only=ztunnel|haproxy   skip the other tunnel   env ZT_BENCH_PROF_DIR=dir: --cpu-prof the ztunnels;
+ *   ZT_BENCH_NODE_FLAGS: more Node flags for them; ZT_BENCH_KEEP=1 keeps the temp dir (up.log)
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,10 +25,11 @@ const CLIENT = '127.0.19.21';
 const BACKEND = '127.0.19.22';
 const HAPROXY_1 = '127.0.19.31';
 const HAPROXY_2 = '127.0.19.32';
+const CONTROL_PLANE = '127.0.18.1';
 const PORTS = { sink: 9000, echo: 9001, oneShot: 9002, web: 8080 } as const;
 const quick = process.argv.includes('--quick');
 /** V8 flags for the ztunnel processes: a small young generation keeps RSS low with many idle connections. */
-const NODE_PROC_FLAGS = [...(process.argv.includes('--default-heap') ? [] : ['--max-semi-space-size=1']), ...(process.env.ZT_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZT_BENCH_PROF_DIR}`] : [])];
+const NODE_PROC_FLAGS = [...(process.argv.includes('--default-heap') ? [] : ['--max-semi-space-size=1']), ...(process.env.ZT_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZT_BENCH_PROF_DIR}`] : []), ...(process.env.ZT_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
 
 const here = new URL('.', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -85,23 +90,90 @@ async function startHaproxyPair(dir: string, ca: Awaited<ReturnType<typeof creat
   await new Promise((r) => setTimeout(r, 500));
 }
 
-async function startZtunnels(dir: string, ca: Awaited<ReturnType<typeof createFakeCa>>): Promise<ChildProcess[]> {
+/** Static mode (`--static`): each ztunnel a bare data path with pre-issued certificates and no control plane. */
+async function startStaticZtunnels(dir: string, ca: Awaited<ReturnType<typeof createFakeCa>>): Promise<number[]> {
   const wls = [workload({ name: 'client', namespace: 'bench', ip: CLIENT, node: 'za' }), workload({ name: 'backend', namespace: 'bench', ip: BACKEND, node: 'zb' })];
   const certs: NodeSpec['certs'] = {};
   for (const w of wls) {
     const issued = await ca.fetch(w.identity);
     certs[w.identity] = { keyPem: issued.keyPem, chain: [...issued.chain] };
   }
-  const procs: ChildProcess[] = [];
+  const pids: number[] = [];
   for (const [node, address] of [['za', NODE_A], ['zb', NODE_B]] as const) {
     const spec: NodeSpec = { node, address, rootPem: ca.rootPem, nodes: { za: NODE_A, zb: NODE_B }, workloads: wls, certs };
     await writeFile(join(dir, `${node}.json`), JSON.stringify(spec));
-    procs.push(await forkReady('node-proc.js', [join(dir, `${node}.json`)]));
+    pids.push((await forkReady('node-proc.js', [join(dir, `${node}.json`)])).pid!);
   }
-  return procs;
+  return pids;
 }
 
-async function rssMiB(pid: number | undefined): Promise<number> {
+const MESH_YAML = `apiVersion: v1
+kind: Namespace
+metadata: { name: bench, labels: { istio.io/dataplane-mode: ambient } }
+---
+apiVersion: v1
+kind: Node
+metadata: { name: za }
+status: { addresses: [{ type: InternalIP, address: ${NODE_A} }] }
+---
+apiVersion: v1
+kind: Node
+metadata: { name: zb }
+status: { addresses: [{ type: InternalIP, address: ${NODE_B} }] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: client, namespace: bench, labels: { app: client } }
+spec: { nodeName: za, serviceAccountName: client }
+status: { podIP: ${CLIENT} }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: backend, namespace: bench, labels: { app: backend } }
+spec: { nodeName: zb, serviceAccountName: backend }
+status: { podIP: ${BACKEND} }
+`;
+
+/** Pid of the `ambit ztunnel --node <node>` process (a child of `ambit up`). */
+async function ztunnelPid(node: string): Promise<number> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').then((c) => c.split('\0'), (): string[] => []);
+    const at = argv.indexOf('--node');
+    if (argv.includes('ztunnel') && at > 0 && argv[at + 1] === node && argv.some((a) => a.endsWith('ambit.js'))) return Number(entry);
+  }
+  throw new Error(`no ambit ztunnel process for node ${node}`);
+}
+
+/**
+ * Default mode: the product as users run it. `ambit up` (control plane in process, one `ambit ztunnel` child per
+ * Node with the flags `ambit up` gives it) on a generated config directory; certificates come from its CA over
+ * the real CSR flow and workloads over Delta ADS.
+ */
+async function startAmbitUp(dir: string): Promise<number[]> {
+  const configDir = join(dir, 'config');
+  await mkdir(configDir);
+  await writeFile(join(configDir, 'mesh.yaml'), MESH_YAML);
+  const repo = join(here, '../../..');
+  const upLog = await open(join(dir, 'up.log'), 'w');
+  const up = spawn(process.execPath, [join(repo, 'bin/ambit.js'), 'up', '--config-dir', configDir, '--state-dir', join(dir, 'state'), '--listen', CONTROL_PLANE, '--grpc-listen', CONTROL_PLANE, '--plaintext-port=-1'], {
+    stdio: ['ignore', upLog.fd, upLog.fd],
+    env: { ...process.env, AMBIT_ZTUNNEL_NODE_ARGS: NODE_PROC_FLAGS.filter((f) => f !== '--max-semi-space-size=1').join(' ') },
+  });
+  children.push(up);
+  const deadline = Date.now() + 30_000;
+  for (const node of [NODE_A, NODE_B]) {
+    for (;;) {
+      if (up.exitCode !== null) throw new Error(`ambit up exited ${up.exitCode}:\n${await readFile(join(dir, 'up.log'), 'utf8')}`);
+      if (await fetch(`http://${node}:15021/healthz/ready`).then((r) => r.ok, () => false)) break;
+      if (Date.now() > deadline) throw new Error(`ztunnel on ${node} not ready after 30 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return [await ztunnelPid('za'), await ztunnelPid('zb')];
+}
+
+async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
@@ -112,19 +184,23 @@ async function main(): Promise<void> {
   try {
     await forkReady('backend.js', [BACKEND]);
     await startHaproxyPair(dir, ca);
-    const [za, zb] = await startZtunnels(dir, ca);
+    const [za, zb] = process.argv.includes('--static') ? await startStaticZtunnels(dir, ca) : await startAmbitUp(dir);
     const paths: Record<string, Connector> = {
       direct: (p) => tcp(BACKEND, PORTS[p]),
       haproxy: (p) => tcp(HAPROXY_1, PORTS[p] + 10000),
       ztunnel: (p) => socks(BACKEND, PORTS[p]),
     };
     // RSS first, on fresh processes: with 1,000 open connections through the ztunnels.
-    const before = [await rssMiB(za!.pid), await rssMiB(zb!.pid)];
+    const before = [await rssMiB(za!), await rssMiB(zb!)];
     const open: net.Socket[] = [];
     for (let i = 0; i < (process.argv.includes('--t1') ? 0 : 1000); i += 100) open.push(...(await Promise.all(Array.from({ length: 100 }, () => socks(BACKEND, PORTS.echo)))));
     if (open.length) await new Promise((r) => setTimeout(r, 1000));
-    const withConns = [await rssMiB(za!.pid), await rssMiB(zb!.pid)];
+    const withConns = [await rssMiB(za!), await rssMiB(zb!)];
     for (const s of open) s.destroy();
+    if (process.argv.includes('--rss')) {
+      console.log(`ztunnel RSS (MiB) idle → with 1,000 open connections: source ${before[0]!.toFixed(1)} → ${withConns[0]!.toFixed(1)}, destination ${before[1]!.toFixed(1)} → ${withConns[1]!.toFixed(1)}`);
+      return;
+    }
     const mib = 1024 * 1024;
     const bulk = quick ? 128 * mib : 1024 * mib;
     const rows: string[] = [];
@@ -161,7 +237,8 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) c.kill();
     await ca.close();
-    await rm(dir, { recursive: true, force: true });
+    if (process.env.ZT_BENCH_KEEP) console.log('kept', dir);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -19,6 +19,8 @@ export interface UpPlanOptions {
   /** Where children reach the control plane's TLS gRPC port (CA + ADS), `host:port`. */
   readonly controlPlaneAddress: string;
   readonly logLevel: string;
+  /** Extra Node flags for ztunnel children, after ZTUNNEL_NODE_ARGS (profiling, V8 tuning). */
+  readonly ztunnelNodeArgs?: readonly string[];
 }
 
 /**
@@ -32,7 +34,7 @@ export function planProcesses(mesh: MeshSnapshot, opts: UpPlanOptions): Map<stri
     const key = `ztunnel/${node.name}`;
     plan.set(key, {
       key,
-      nodeArgs: ZTUNNEL_NODE_ARGS,
+      nodeArgs: [...ZTUNNEL_NODE_ARGS, ...(opts.ztunnelNodeArgs ?? [])],
       args: [
         'ztunnel',
         '--node', node.name,

@@ -30,7 +30,10 @@ spec.addresses[0].value. Applications are not started: run them on their pods' s
   --grpc-port N         default ${PORTS.xdsTls}
   --admin-port N        default ${PORTS.controlPlaneAdmin}
   --plaintext-port N    loopback plaintext xDS, -1 = off (default ${PORTS.xdsPlaintext})
-  --log-level LEVEL     debug|info|warn|error (default info)`;
+  --log-level LEVEL     debug|info|warn|error (default info)
+
+Environment: AMBIT_ZTUNNEL_NODE_ARGS adds Node flags to every ztunnel child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p";
+NODE_OPTIONS refuses some of those).`;
 
 const AMBIT_BIN = fileURLToPath(new URL('../../../bin/ambit.js', import.meta.url));
 
@@ -107,7 +110,7 @@ export async function run(args: readonly string[]): Promise<number> {
   );
   const grpcPort = cp.plane.ports().grpcTls ?? PORTS.xdsTls;
   const controlPlaneAddress = `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`;
-  const reconciler = createReconciler((mesh) => planProcesses(mesh, { stateDir, controlPlaneAddress, logLevel }), logger);
+  const reconciler = createReconciler((mesh) => planProcesses(mesh, { stateDir, controlPlaneAddress, logLevel, ztunnelNodeArgs: process.env.AMBIT_ZTUNNEL_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [] }), logger);
   cp.plane.onMesh((mesh) => reconciler.reconcile(mesh));
   reconciler.reconcile(cp.plane.mesh());
   logger.info('local mesh up', { admin: `${str(v, 'listen', '127.0.0.1')}:${cp.plane.ports().admin}`, controlPlane: controlPlaneAddress, stateDir });

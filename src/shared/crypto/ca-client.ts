@@ -4,7 +4,7 @@
  * `ImpersonatedIdentity` metadata; checks the returned leaf carries exactly the identity asked for.
  */
 import * as grpc from '@grpc/grpc-js';
-import { parseCertificate } from './certificate.js';
+import { certificateUriSans } from './san.js';
 import { IMPERSONATED_IDENTITY_KEY, loadCaService, stringStruct, type IstioCertificateResponse } from './ca-proto.js';
 
 export interface CaClientOptions {
@@ -68,7 +68,7 @@ export function createCaClient(opts: CaClientOptions): CaClient {
       const chain = [...res.cert_chain];
       if (chain.length < 2) throw new Error(`CA ${opts.address} returned ${chain.length} certificates (want leaf ... roots)`);
       const want = callOpts.impersonatedIdentity;
-      const got = parseCertificate(chain[0]!).uriSans;
+      const got = certificateUriSans(chain[0]!);
       if (want !== undefined && (got.length !== 1 || got[0] !== want)) {
         throw new Error(`CA ${opts.address} issued a certificate for [${got.join(', ')}], requested ${want}`);
       }

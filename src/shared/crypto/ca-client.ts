@@ -3,9 +3,9 @@
  * plane (:15012, TLS). Sends `authorization: Bearer <token>` like Istio's ztunnel, and for node proxies the
  * `ImpersonatedIdentity` metadata; checks the returned leaf carries exactly the identity asked for.
  */
-import * as grpc from '@grpc/grpc-js';
+import { createGrpcChannel } from '../xds/grpc-h2.js';
 import { certificateUriSans } from './san.js';
-import { IMPERSONATED_IDENTITY_KEY, loadCaService, stringStruct, type IstioCertificateResponse } from './ca-proto.js';
+import { createCertificateMethod, IMPERSONATED_IDENTITY_KEY, stringStruct, type IstioCertificateRequest, type IstioCertificateResponse } from './ca-messages.js';
 
 export interface CaClientOptions {
   /** `host:port` of the control plane's TLS gRPC port. */
@@ -30,34 +30,30 @@ export interface CreateCertificateOptions {
 }
 
 export interface CaClient {
-  /** Resolves to Istio's cert_chain: leaf PEM first, root bundle last. Rejects with the gRPC error otherwise. */
+  /** Resolves to Istio's cert_chain: leaf PEM first, root bundle last. Rejects with a GrpcCallError (code, details) otherwise. */
   createCertificate(csrPem: string, opts?: CreateCertificateOptions): Promise<string[]>;
   close(): void;
 }
 
 export function createCaClient(opts: CaClientOptions): CaClient {
-  const { Client } = loadCaService();
-  const roots = Buffer.from(typeof opts.rootsPem === 'string' ? opts.rootsPem : opts.rootsPem.join(''));
-  const channelOptions: grpc.ChannelOptions = opts.serverName ? { 'grpc.ssl_target_name_override': opts.serverName } : {};
-  const client = new Client(opts.address, grpc.credentials.createSsl(roots), channelOptions);
+  const method = createCertificateMethod();
+  const channel = createGrpcChannel({
+    address: opts.address,
+    tls: { rootsPem: typeof opts.rootsPem === 'string' ? opts.rootsPem : opts.rootsPem.join(''), ...(opts.serverName ? { servername: opts.serverName } : {}) },
+    // As grpc-js with only ssl_target_name_override: the TLS name changes, the :authority stays the address.
+    authority: opts.address,
+  });
   const token = typeof opts.token === 'function' ? opts.token : () => opts.token as string;
 
-  const call = (request: object): Promise<IstioCertificateResponse> => {
-    const md = new grpc.Metadata();
-    md.set('authorization', `Bearer ${token()}`);
-    md.set('clusterid', opts.clusterId ?? 'Kubernetes');
-    const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-    return new Promise((resolve, reject) => {
-      client['CreateCertificate']!(request, md, { deadline }, (err: grpc.ServiceError | null, res?: IstioCertificateResponse) => {
-        if (err) reject(err);
-        else resolve(res ?? { cert_chain: [] });
-      });
-    });
+  const call = async (request: IstioCertificateRequest): Promise<IstioCertificateResponse> => {
+    const metadata = { authorization: `Bearer ${token()}`, clusterid: opts.clusterId ?? 'Kubernetes' };
+    const res = await channel.unary(method, request, { metadata, deadline: Date.now() + (opts.timeoutMs ?? 10_000) });
+    return { cert_chain: res.cert_chain ?? [] };
   };
 
   return {
     async createCertificate(csrPem, callOpts = {}) {
-      const request = {
+      const request: IstioCertificateRequest = {
         csr: csrPem,
         validity_duration: callOpts.ttlSeconds ?? 0,
         ...(callOpts.impersonatedIdentity === undefined
@@ -75,7 +71,7 @@ export function createCaClient(opts: CaClientOptions): CaClient {
       return chain;
     },
     close() {
-      client.close();
+      channel.close();
     },
   };
 }

@@ -1,8 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import protobuf from 'protobufjs';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { PROTO_INCLUDE_DIRS } from './paths.js';
 
 /**
@@ -24,28 +21,4 @@ export function loadGrpcPackage(files: readonly string[]): grpc.GrpcObject {
   return grpc.loadPackageDefinition(def);
 }
 
-function resolveInclude(target: string): string {
-  for (const dir of PROTO_INCLUDE_DIRS) {
-    const p = join(dir, target);
-    if (existsSync(p)) return p;
-  }
-  return target;
-}
-
-const rootCache = new Map<string, protobuf.Root>();
-
-/**
- * A protobufjs Root with the given files and their imports, for encoding/decoding messages (e.g. the payload of a
- * google.protobuf.Any). Cached per file list; roots are immutable after load so sharing is safe.
- */
-export function loadProtoRoot(files: readonly string[]): protobuf.Root {
-  const key = [...files].sort().join('|');
-  const hit = rootCache.get(key);
-  if (hit) return hit;
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => resolveInclude(target);
-  root.loadSync([...files], { keepCase: true });
-  root.resolveAll();
-  rootCache.set(key, root);
-  return root;
-}
+export { loadProtoRoot } from './root.js';

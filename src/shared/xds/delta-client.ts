@@ -3,9 +3,9 @@
  * subscription per type URL, ACK/NACK per response, reconnect with exponential backoff sending
  * `initial_resource_versions` for everything it holds so the server skips unchanged resources.
  */
-import * as grpc from '@grpc/grpc-js';
-import { loadGrpcPackage } from '../proto/load.js';
 import type { Logger } from '../telemetry/logger.js';
+import { deltaAdsMethod } from './ads-messages.js';
+import { createGrpcChannel, GRPC_STATUS, grpcStatusName, type GrpcCall, type GrpcCallError, type GrpcChannel } from './grpc-h2.js';
 import { jsonToStruct } from './struct.js';
 
 export interface DeltaResource {
@@ -49,31 +49,24 @@ interface DeltaResponse {
   readonly removed_resources?: string[];
 }
 
-type AdsClient = grpc.Client & { DeltaAggregatedResources(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, DeltaResponse> };
+type AdsStream = GrpcCall<object, DeltaResponse>;
 
-function makeClient(config: DeltaClientConfig): AdsClient {
-  const pkg = loadGrpcPackage(['envoy/service/discovery/v3/ads.proto']) as unknown as {
-    envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: grpc.ServiceClientConstructor } } } };
-  };
-  const Ctor = pkg.envoy.service.discovery.v3.AggregatedDiscoveryService;
-  const creds = config.tls
-    ? grpc.credentials.createSsl(Buffer.from(config.tls.rootsPem.join('\n')))
-    : grpc.credentials.createInsecure();
-  const options: grpc.ChannelOptions = {
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+function makeChannel(config: DeltaClientConfig): GrpcChannel {
+  return createGrpcChannel({
+    address: config.address,
+    ...(config.tls ? { tls: { rootsPem: config.tls.rootsPem.join('\n'), ...(config.tls.servername ? { servername: config.tls.servername } : {}) } } : {}),
+    maxReceiveMessageBytes: MAX_MESSAGE_BYTES,
     // A large HTTP/2 receive window: a full push of ten thousand workloads is several MiB in one message.
-    'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
-    ...(config.tls?.servername ? { 'grpc.ssl_target_name_override': config.tls.servername, 'grpc.default_authority': config.tls.servername } : {}),
-  };
-  return new Ctor(config.address, creds, options) as unknown as AdsClient;
+    windowBytes: FLOW_CONTROL_WINDOW_BYTES,
+  });
 }
 
 export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
   const logger = config.logger.child({ component: 'xds-client', address: config.address });
   const baseBackoff = config.backoffMs ?? 500;
   const held = new Map<string, Map<string, string>>(config.typeUrls.map((t) => [t, new Map()]));
-  let client: AdsClient | undefined;
-  let stream: grpc.ClientDuplexStream<unknown, DeltaResponse> | undefined;
+  let channel: GrpcChannel | undefined;
+  let stream: AdsStream | undefined;
   let connected = false;
   let closed = false;
   let backoff = baseBackoff;
@@ -85,13 +78,13 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
     config.onConnectionChange?.(c);
   };
 
-  const onResponse = (s: grpc.ClientDuplexStream<unknown, DeltaResponse>, res: DeltaResponse): void => {
+  const onResponse = (s: AdsStream, res: DeltaResponse): void => {
     const typeUrl = res.type_url ?? '';
     const versions = held.get(typeUrl);
     backoff = baseBackoff;
     setConnected(true);
     if (!versions) {
-      s.write({ type_url: typeUrl, response_nonce: res.nonce, error_detail: { code: grpc.status.INVALID_ARGUMENT, message: `not subscribed to ${typeUrl}` } });
+      s.write({ type_url: typeUrl, response_nonce: res.nonce, error_detail: { code: GRPC_STATUS.INVALID_ARGUMENT, message: `not subscribed to ${typeUrl}` } });
       return;
     }
     const added = res.resources ?? [];
@@ -108,7 +101,7 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
       s.write({ type_url: typeUrl, response_nonce: res.nonce });
     } else {
       logger.warn('rejecting xDS response', { typeUrl, nonce: res.nonce, errors });
-      s.write({ type_url: typeUrl, response_nonce: res.nonce, error_detail: { code: grpc.status.INVALID_ARGUMENT, message: errors.join('; ') } });
+      s.write({ type_url: typeUrl, response_nonce: res.nonce, error_detail: { code: GRPC_STATUS.INVALID_ARGUMENT, message: errors.join('; ') } });
     }
   };
 
@@ -125,14 +118,12 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
 
   const connect = (): void => {
     if (closed) return;
-    client ??= makeClient(config);
-    const md = new grpc.Metadata();
-    if (config.token) md.set('authorization', `Bearer ${config.token}`);
-    const s = client.DeltaAggregatedResources(md);
+    channel ??= makeChannel(config);
+    const s = channel.call(deltaAdsMethod<object, DeltaResponse>(), config.token ? { metadata: { authorization: `Bearer ${config.token}` } } : {});
     stream = s;
     s.on('data', (res: DeltaResponse) => onResponse(s, res));
-    s.on('error', (err: grpc.ServiceError) => {
-      if (stream === s) scheduleReconnect(`${grpc.status[err.code] ?? err.code}: ${err.details}`);
+    s.on('error', (err: GrpcCallError) => {
+      if (stream === s) scheduleReconnect(`${grpcStatusName(err.code)}: ${err.details}`);
     });
     s.on('end', () => {
       if (stream === s) scheduleReconnect('server closed the stream');
@@ -154,7 +145,7 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
       const s = stream;
       stream = undefined;
       s?.cancel();
-      client?.close();
+      channel?.close();
       setConnected(false);
     },
   };

@@ -4,7 +4,7 @@
  * (`type: 'workload' | 'service'` on Address, `match_type` on StringMatch, `destination` on GatewayAddress).
  */
 import { TYPE_URLS } from '../constants.js';
-import { loadProtoRoot } from '../proto/load.js';
+import { loadProtoRoot } from '../proto/root.js';
 
 const FILES = ['istio/workload.proto', 'istio/authorization.proto'] as const;
 

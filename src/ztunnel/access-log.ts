@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../shared/telemetry/logger.js';
 import type { ResponseFlag } from './hbone/constants.js';
-import { trafficLabels, type LabelInput, type ZtunnelMetrics } from './metrics.js';
+import { trafficLabels, type LabelInput, type TrafficLabels, type ZtunnelMetrics } from './metrics.js';
 
 const FLUSH_BYTES = 1024 * 1024;
 const FLUSH_INTERVAL_MS = 1000;
@@ -37,70 +37,100 @@ export interface ConnectionTracker {
   finish(outcome: ConnectionOutcome, established: boolean): void;
 }
 
-export function trackConnection(rec: ConnectionRecord, deps: { metrics: ZtunnelMetrics; accessLog: Logger }): ConnectionTracker {
-  const start = Date.now();
-  const labels = trafficLabels({ ...rec.labels, flag: '-' });
-  deps.metrics.opened.inc(labels);
-  const sentChild = deps.metrics.sentBytes.labels(labels);
-  const recvChild = deps.metrics.receivedBytes.labels(labels);
-  let bytesSent = 0;
-  let bytesReceived = 0;
+/**
+ * One object per connection (no closures, no retained label sets): a ztunnel holds one per open connection, so its
+ * size is per-connection memory. The 23 labels are rebuilt at each flush (every MiB or second while bytes flow, and
+ * at the end); prom-client hashes them on every increment anyway, with or without a `labels()` child.
+ */
+class Tracker implements ConnectionTracker {
+  private readonly startMs = Date.now();
+  private lastFlushMs = this.startMs;
+  private bytesSent = 0;
+  private bytesReceived = 0;
   // Byte counters are flushed every MiB or second, not per chunk: a labelled prom-client increment hashes all
   // 23 labels and cost ~10 % of a busy relay.
-  let unflushedSent = 0;
-  let unflushedReceived = 0;
-  let lastFlush = Date.now();
-  const flush = (): void => {
-    if (unflushedSent > 0) sentChild.inc(unflushedSent);
-    if (unflushedReceived > 0) recvChild.inc(unflushedReceived);
-    unflushedSent = 0;
-    unflushedReceived = 0;
-    lastFlush = Date.now();
-  };
-  const maybeFlush = (): void => {
-    if (unflushedSent + unflushedReceived >= FLUSH_BYTES || Date.now() - lastFlush >= FLUSH_INTERVAL_MS) flush();
-  };
-  let done = false;
-  return {
-    received(n) {
-      bytesReceived += n;
-      unflushedReceived += n;
-      maybeFlush();
-    },
-    sent(n) {
-      bytesSent += n;
-      unflushedSent += n;
-      maybeFlush();
-    },
-    finish(outcome, established) {
-      if (done) return;
-      done = true;
-      flush();
-      const final = trafficLabels({ ...rec.labels, flag: outcome.flag });
-      deps.metrics.closed.inc(final);
-      if (!established) deps.metrics.failed.inc(final);
-      const l = rec.labels;
-      deps.accessLog.info(outcome.error && outcome.flag !== 'DENY' ? 'connection failed' : 'connection complete', {
-        direction: l.reporter === 'source' ? 'outbound' : 'inbound',
-        'src.addr': rec.sourceAddr,
-        'src.workload': l.source?.name,
-        'src.namespace': l.source?.namespace,
-        'src.identity': l.sourcePrincipal,
-        'dst.addr': rec.destinationAddr,
-        'dst.hbone_addr': rec.hboneAddr,
-        'dst.service': l.destinationService?.hostname,
-        'dst.workload': l.destination?.name,
-        'dst.namespace': l.destination?.namespace,
-        'dst.identity': l.destinationPrincipal,
-        ...(rec.traceparent ? { traceparent: rec.traceparent } : {}),
-        bytes_sent: bytesSent,
-        bytes_recv: bytesReceived,
-        duration_ms: Date.now() - start,
-        response_flags: outcome.flag,
-        ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-        ...(outcome.policy ? { 'authz.decision': outcome.policy.decision, 'authz.policy': outcome.policy.name ?? null, ...(outcome.policy.reason ? { 'authz.reason': outcome.policy.reason } : {}) } : {}),
-        ...(outcome.error ? { error: outcome.error } : {}),
-      });
-    },
-  };
+  private unflushedSent = 0;
+  private unflushedReceived = 0;
+  private done = false;
+
+  constructor(
+    private readonly rec: ConnectionRecord,
+    private readonly metrics: ZtunnelMetrics,
+    private readonly accessLog: Logger,
+  ) {
+    metrics.opened.inc(this.labels('-'));
+  }
+
+  received(n: number): void {
+    this.bytesReceived += n;
+    this.unflushedReceived += n;
+    this.maybeFlush();
+  }
+
+  sent(n: number): void {
+    this.bytesSent += n;
+    this.unflushedSent += n;
+    this.maybeFlush();
+  }
+
+  finish(outcome: ConnectionOutcome, established: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    this.flush();
+    const final = this.labels(outcome.flag);
+    this.metrics.closed.inc(final);
+    if (!established) this.metrics.failed.inc(final);
+    this.log(outcome);
+  }
+
+  private labels(flag: ResponseFlag): TrafficLabels {
+    return trafficLabels({ ...this.rec.labels, flag });
+  }
+
+  private maybeFlush(): void {
+    if (this.unflushedSent + this.unflushedReceived >= FLUSH_BYTES || Date.now() - this.lastFlushMs >= FLUSH_INTERVAL_MS) this.flush();
+  }
+
+  /** Byte counters carry the open-time flag `-`, as they did while the connection was live. */
+  private flush(): void {
+    if (this.unflushedSent > 0 || this.unflushedReceived > 0) {
+      const labels = this.labels('-');
+      if (this.unflushedSent > 0) this.metrics.sentBytes.inc(labels, this.unflushedSent);
+      if (this.unflushedReceived > 0) this.metrics.receivedBytes.inc(labels, this.unflushedReceived);
+    }
+    this.unflushedSent = 0;
+    this.unflushedReceived = 0;
+    this.lastFlushMs = Date.now();
+  }
+
+  private log(outcome: ConnectionOutcome): void {
+    const rec = this.rec;
+    const l = rec.labels;
+    this.accessLog.info(outcome.error && outcome.flag !== 'DENY' ? 'connection failed' : 'connection complete', {
+      direction: l.reporter === 'source' ? 'outbound' : 'inbound',
+      'src.addr': rec.sourceAddr,
+      'src.workload': l.source?.name,
+      'src.namespace': l.source?.namespace,
+      'src.identity': l.sourcePrincipal,
+      'dst.addr': rec.destinationAddr,
+      'dst.hbone_addr': rec.hboneAddr,
+      'dst.service': l.destinationService?.hostname,
+      'dst.workload': l.destination?.name,
+      'dst.namespace': l.destination?.namespace,
+      'dst.identity': l.destinationPrincipal,
+      ...(rec.traceparent ? { traceparent: rec.traceparent } : {}),
+      bytes_sent: this.bytesSent,
+      bytes_recv: this.bytesReceived,
+      duration_ms: Date.now() - this.startMs,
+      response_flags: outcome.flag,
+      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+      ...(outcome.policy ? { 'authz.decision': outcome.policy.decision, 'authz.policy': outcome.policy.name ?? null, ...(outcome.policy.reason ? { 'authz.reason': outcome.policy.reason } : {}) } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
+    });
+  }
+}
+
+/** Counts the connection as opened and returns its tracker. */
+export function trackConnection(rec: ConnectionRecord, deps: { metrics: ZtunnelMetrics; accessLog: Logger }): ConnectionTracker {
+  return new Tracker(rec, deps.metrics, deps.accessLog);
 }

@@ -12,6 +12,8 @@
 import type { Duplex } from 'node:stream';
 import { constants as h2constants, type Http2Stream } from 'node:http2';
 import { Socket } from 'node:net';
+import { createChunkPool, type ChunkPool } from './chunk-pool.js';
+import { readIntoPool, type PooledChunkSink } from './pooled-reads.js';
 
 /** Bytes a relay direction may always queue in the destination before pausing the source. */
 export const RELAY_BUFFER_BYTES = 64 * 1024;
@@ -32,9 +34,11 @@ export interface RelayBudget {
   open(): () => void;
   /** Current pause bound of one direction, in bytes. */
   bound(): number;
+  /** Read buffers for bulk TCP sources (`RelayEnd.readPooled`). */
+  readonly pool: ChunkPool;
 }
 
-export function createRelayBudget(totalBytes: number = RELAY_BUFFER_BUDGET_BYTES): RelayBudget {
+export function createRelayBudget(totalBytes: number = RELAY_BUFFER_BUDGET_BYTES, pool: ChunkPool = createChunkPool()): RelayBudget {
   let active = 0;
   return {
     open() {
@@ -46,6 +50,7 @@ export function createRelayBudget(totalBytes: number = RELAY_BUFFER_BUDGET_BYTES
       };
     },
     bound: () => Math.min(RELAY_BUFFER_MAX_BYTES, Math.max(RELAY_BUFFER_BYTES, Math.floor(totalBytes / Math.max(1, active)))),
+    pool,
   };
 }
 
@@ -60,7 +65,15 @@ export interface RelayEnd {
    * application first, then reset. Absent = `reset` at once.
    */
   readonly resetAfterFlush?: () => void;
+  /**
+   * Switches this side to reading into `pool` (see chunk-pool.ts); chunks then reach `sink` instead of 'data'
+   * events. False when this side cannot (then 'data' events keep coming).
+   */
+  readonly readPooled?: (pool: ChunkPool, sink: PooledChunkSink) => boolean;
 }
+
+/** A read this large marks a bulk connection; only those get pooled read buffers (an idle one would pin 64 KiB). */
+export const BULK_READ_BYTES = 32 * 1024;
 
 /** Time the application gets to read bytes relayed just before a peer reset, before its socket is reset too. */
 export const RESET_GRACE_MS = 250;
@@ -82,6 +95,7 @@ export function socketEnd(socket: Socket): RelayEnd {
       // The write callback fires once everything queued is in the kernel; the grace covers the application's read.
       socket.write(Buffer.alloc(0), () => setTimeout(() => (socket.destroyed ? undefined : socket.resetAndDestroy()), RESET_GRACE_MS).unref());
     },
+    readPooled: (pool, sink) => readIntoPool(socket, pool, sink),
   };
 }
 
@@ -116,7 +130,8 @@ export function relay(
       let ended = false;
       let corked = false;
       let relayed = 0;
-      src.stream.on('data', (chunk: Buffer) => {
+      let pooled = false;
+      const forward = (chunk: Buffer, release?: (err?: Error | null) => void): void => {
         relayed += chunk.length;
         count(chunk.length);
         // Batch the chunks that arrive in one event-loop poll (every TLS record / DATA frame is its own native callback,
@@ -130,7 +145,12 @@ export function relay(
           });
         }
         // Pause only past our own bound (budget.bound()): pausing at every 16 KiB highWaterMark costs throughput.
-        if (!dst.stream.write(chunk) && dst.stream.writableLength >= budget.bound()) src.stream.pause();
+        const accepted = release ? dst.stream.write(chunk, release) : dst.stream.write(chunk);
+        if (!accepted && dst.stream.writableLength >= budget.bound()) src.stream.pause();
+      };
+      src.stream.on('data', (chunk: Buffer) => {
+        forward(chunk);
+        if (!pooled && chunk.length >= BULK_READ_BYTES && src.readPooled) pooled = src.readPooled(budget.pool, forward);
       });
       dst.stream.on('drain', () => src.stream.resume());
       src.stream.on('end', () => {

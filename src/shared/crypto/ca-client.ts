@@ -35,6 +35,9 @@ export interface CaClient {
   close(): void;
 }
 
+/** How long the CA connection stays open after the last call (a burst of fetches for new workloads reuses it). */
+const CA_IDLE_TIMEOUT_MS = 30_000;
+
 export function createCaClient(opts: CaClientOptions): CaClient {
   const method = createCertificateMethod();
   const channel = createGrpcChannel({
@@ -42,6 +45,8 @@ export function createCaClient(opts: CaClientOptions): CaClient {
     tls: { rootsPem: typeof opts.rootsPem === 'string' ? opts.rootsPem : opts.rootsPem.join(''), ...(opts.serverName ? { servername: opts.serverName } : {}) },
     // As grpc-js with only ssl_target_name_override: the TLS name changes, the :authority stays the address.
     authority: opts.address,
+    // Certificates are fetched at start and at half life: no TLS session is held in between.
+    idleTimeoutMs: CA_IDLE_TIMEOUT_MS,
   });
   const token = typeof opts.token === 'function' ? opts.token : () => opts.token as string;
 

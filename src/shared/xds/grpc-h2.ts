@@ -19,6 +19,11 @@ export interface GrpcChannelOptions {
   readonly maxReceiveMessageBytes?: number;
   /** HTTP/2 receive window for the session and each stream (grpc-js `grpc-node.flow_control_window`). */
   readonly windowBytes?: number;
+  /**
+   * Close the connection after this long without calls; the next call reconnects (grpc-js
+   * `grpc.client_idle_timeout_ms`, default 30 min). A CA channel used twice a day need not hold a TLS session.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface GrpcCallOptions {
@@ -58,6 +63,7 @@ export interface GrpcChannel {
 }
 
 const DEFAULT_MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
+const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 
 export function createGrpcChannel(opts: GrpcChannelOptions): GrpcChannel {
   const authority = opts.authority ?? opts.tls?.servername ?? opts.address;
@@ -65,12 +71,24 @@ export function createGrpcChannel(opts: GrpcChannelOptions): GrpcChannel {
   let session: http2.ClientHttp2Session | undefined;
   let closed = false;
   let activeCalls = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const closeIfIdle = (s: http2.ClientHttp2Session): void => {
+    idleTimer = undefined;
+    if (activeCalls === 0 && session === s) {
+      session = undefined;
+      s.close();
+    }
+  };
   // An idle channel never keeps the process alive; a call in progress does (as with grpc-js).
   const track = (s: http2.ClientHttp2Session, delta: 1 | -1): void => {
     activeCalls += delta;
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = undefined;
     if (s.destroyed) return;
-    if (activeCalls > 0) s.ref();
-    else s.unref();
+    if (activeCalls > 0) return void s.ref();
+    s.unref();
+    idleTimer = setTimeout(() => closeIfIdle(s), opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    idleTimer.unref();
   };
 
   const connect = (): http2.ClientHttp2Session => {
@@ -123,6 +141,7 @@ export function createGrpcChannel(opts: GrpcChannelOptions): GrpcChannel {
     },
     close() {
       closed = true;
+      if (idleTimer) clearTimeout(idleTimer);
       session?.close();
       session = undefined;
     },

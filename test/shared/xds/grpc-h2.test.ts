@@ -97,3 +97,16 @@ test('bidi stream: messages both ways, OK end; cancel reports CANCELLED once', a
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(errors.map((e) => e.code), [GRPC_STATUS.CANCELLED]);
 });
+
+test('an idle channel closes its connection after idleTimeoutMs and reconnects for the next call', async (t) => {
+  const address = await startServer(t);
+  const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  const before = sockets();
+  const ch = createGrpcChannel({ address, idleTimeoutMs: 150 });
+  t.after(() => ch.close());
+  assert.equal(await ch.unary(text('/t.T/Echo'), 'one'), 'echo one');
+  assert.ok(sockets() > before, 'connected');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(sockets(), before, 'the idle connection was closed (both ends)');
+  assert.equal(await ch.unary(text('/t.T/Echo'), 'two'), 'echo two');
+});

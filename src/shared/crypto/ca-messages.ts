@@ -1,10 +1,13 @@
 /**
- * Istio's certificate API messages (proto/istio/ca.proto) for the gRPC client, decoded with protobufjs alone so a
- * ztunnel loads neither @grpc/grpc-js nor @grpc/proto-loader. The server side keeps ca-proto.ts (grpc-js service).
+ * Istio's certificate API messages (proto/istio/ca.proto) for the gRPC client, on the generated descriptors and the
+ * small wire codec, so a ztunnel loads neither @grpc/grpc-js, @grpc/proto-loader nor protobufjs. The server side keeps
+ * ca-proto.ts (grpc-js service).
  */
-import { loadProtoRoot, messageCodec } from '../proto/root.js';
+import { ZTUNNEL_PROTOS } from '../proto/generated/ztunnel-protos.js';
+import { grpcCodec } from '../proto/wire-codec.js';
+import { compileSchema } from '../proto/wire-schema.js';
 import type { GrpcMethod } from '../xds/grpc-h2.js';
-import { CA_PROTO_FILE, CREATE_CERTIFICATE_PATH, type IstioCertificateRequest } from './ca-proto-types.js';
+import { CREATE_CERTIFICATE_PATH, type IstioCertificateRequest } from './ca-proto-types.js';
 
 export { IMPERSONATED_IDENTITY_KEY, stringStruct } from './ca-proto-types.js';
 export type { IstioCertificateRequest, IstioCertificateResponse, StructValue } from './ca-proto-types.js';
@@ -15,8 +18,8 @@ export interface DecodedCertificateResponse {
 }
 
 export function createCertificateMethod(): GrpcMethod<IstioCertificateRequest, DecodedCertificateResponse> {
-  const root = loadProtoRoot([CA_PROTO_FILE]);
-  const req = messageCodec<IstioCertificateRequest>(root.lookupType('istio.v1.auth.IstioCertificateRequest'));
-  const res = messageCodec<DecodedCertificateResponse>(root.lookupType('istio.v1.auth.IstioCertificateResponse'));
+  const schema = compileSchema(ZTUNNEL_PROTOS);
+  const req = grpcCodec<IstioCertificateRequest>(schema.message('istio.v1.auth.IstioCertificateRequest'));
+  const res = grpcCodec<DecodedCertificateResponse>(schema.message('istio.v1.auth.IstioCertificateResponse'));
   return { path: CREATE_CERTIFICATE_PATH, serialize: req.serialize, deserialize: res.deserialize };
 }

@@ -1,6 +1,6 @@
 /**
- * protobufjs roots for encoding/decoding messages, without gRPC: the node proxy needs only these, so it does not load
- * @grpc/grpc-js or @grpc/proto-loader (see load.ts for the gRPC service loader the control plane uses).
+ * protobufjs roots for encoding/decoding messages, without gRPC (see load.ts for the gRPC service loader the control
+ * plane uses). The ztunnel uses neither: it decodes with generated descriptors and wire-codec.ts.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,15 +31,4 @@ export function loadProtoRoot(files: readonly string[]): protobuf.Root {
   root.resolveAll();
   rootCache.set(key, root);
   return root;
-}
-
-/** Decoded-object shape shared with @grpc/proto-loader's (PROTO_LOADER_OPTIONS): enums as strings, longs as numbers. */
-export const TO_OBJECT_OPTIONS: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: false, oneofs: true };
-
-/** serialize/deserialize for one message type, exactly as @grpc/proto-loader builds them. */
-export function messageCodec<T>(type: protobuf.Type): { serialize(message: T): Uint8Array; deserialize(bytes: Buffer): T } {
-  return {
-    serialize: (message) => type.encode(type.fromObject(message as Record<string, unknown>)).finish(),
-    deserialize: (bytes) => type.toObject(type.decode(bytes), TO_OBJECT_OPTIONS) as T,
-  };
 }

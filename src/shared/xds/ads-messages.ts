@@ -5,15 +5,16 @@
  * encoder never writes them. test/shared/xds/ads-messages.test.ts checks every declared field's number, type and
  * label against the real protos and the bytes against @grpc/proto-loader's.
  */
-import protobuf from 'protobufjs';
-import { messageCodec } from '../proto/root.js';
+import { ZTUNNEL_PROTOS } from '../proto/generated/ztunnel-protos.js';
+import { grpcCodec } from '../proto/wire-codec.js';
+import { compileSchema, type DescriptorJson, type FieldJson, type Schema } from '../proto/wire-schema.js';
 import type { GrpcMethod } from './grpc-h2.js';
 
-const string = (id: number): protobuf.IField => ({ type: 'string', id });
-const repeated = (type: string, id: number): protobuf.IField & { rule: string } => ({ rule: 'repeated', type, id });
+const string = (id: number): FieldJson => ({ type: 'string', id });
+const repeated = (type: string, id: number): FieldJson => ({ rule: 'repeated', type, id });
 
 /** `package` path → messages, in protobufjs JSON descriptor form. */
-export const ADS_SUBSET: protobuf.INamespace = {
+export const ADS_SUBSET: DescriptorJson = {
   nested: {
     envoy: { nested: { config: { nested: { core: { nested: { v3: { nested: {
       Node: { fields: { id: string(1), cluster: string(2), metadata: { type: 'google.protobuf.Struct', id: 3 } } },
@@ -25,7 +26,7 @@ export const ADS_SUBSET: protobuf.INamespace = {
           type_url: string(2),
           resource_names_subscribe: repeated('string', 3),
           resource_names_unsubscribe: repeated('string', 4),
-          initial_resource_versions: { keyType: 'string', type: 'string', id: 5 } as protobuf.IMapField,
+          initial_resource_versions: { keyType: 'string', type: 'string', id: 5 },
           response_nonce: string(6),
           error_detail: { type: 'google.rpc.Status', id: 7 },
         },
@@ -49,26 +50,17 @@ export const ADS_SUBSET: protobuf.INamespace = {
 /** Path of the Delta ADS method (Envoy's AggregatedDiscoveryService). */
 export const DELTA_ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
 
-let root: protobuf.Root | undefined;
+let schema: Schema | undefined;
 
-/** The subset root, with protobufjs's bundled Any and Struct (camelCase Value members, as proto-loader had them). */
-export function adsRoot(): protobuf.Root {
-  if (root) return root;
-  const r = new protobuf.Root();
-  for (const file of ['google/protobuf/any.proto', 'google/protobuf/struct.proto']) {
-    const json = protobuf.common.get(file);
-    if (!json?.nested) throw new Error(`protobufjs has no bundled ${file}`);
-    r.addJSON(json.nested);
-  }
-  r.addJSON(ADS_SUBSET.nested!);
-  r.resolveAll();
-  return (root = r);
+/** The subset plus the well-known Any and Struct (protobufjs's camelCase Value members, as proto-loader had them). */
+export function adsSchema(): Schema {
+  return (schema ??= compileSchema(ZTUNNEL_PROTOS, ADS_SUBSET));
 }
 
 /** The DeltaAggregatedResources method with proto-loader-compatible objects (keepCase, enums as strings). */
 export function deltaAdsMethod<Req, Res>(): GrpcMethod<Req, Res> {
-  const r = adsRoot();
-  const req = messageCodec<Req>(r.lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest'));
-  const res = messageCodec<Res>(r.lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse'));
+  const s = adsSchema();
+  const req = grpcCodec<Req>(s.message('envoy.service.discovery.v3.DeltaDiscoveryRequest'));
+  const res = grpcCodec<Res>(s.message('envoy.service.discovery.v3.DeltaDiscoveryResponse'));
   return { path: DELTA_ADS_PATH, serialize: req.serialize, deserialize: res.deserialize };
 }

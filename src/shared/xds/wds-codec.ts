@@ -4,11 +4,11 @@
  * (`type: 'workload' | 'service'` on Address, `match_type` on StringMatch, `destination` on GatewayAddress).
  */
 import { TYPE_URLS } from '../constants.js';
-import { loadProtoRoot } from '../proto/root.js';
+import { ZTUNNEL_PROTOS } from '../proto/generated/ztunnel-protos.js';
+import { decodeMessage } from '../proto/wire-codec.js';
+import { compileSchema, type Schema } from '../proto/wire-schema.js';
 
-const FILES = ['istio/workload.proto', 'istio/authorization.proto'] as const;
-
-const TO_OBJECT = { enums: String, longs: Number, bytes: Buffer, defaults: true, arrays: true, objects: true, oneofs: true } as const;
+let schema: Schema | undefined;
 
 export interface AnyLike {
   readonly type_url: string;
@@ -24,9 +24,10 @@ function decode(typeName: string, expectedUrl: string, any: AnyLike): Record<str
   if (any.type_url !== expectedUrl) {
     throw new WdsDecodeError(`expected ${expectedUrl}, got type_url ${JSON.stringify(any.type_url)}`);
   }
-  const type = loadProtoRoot(FILES).lookupType(typeName);
+  const type = (schema ??= compileSchema(ZTUNNEL_PROTOS)).message(typeName);
   try {
-    return type.toObject(type.decode(any.value), TO_OBJECT) as Record<string, unknown>;
+    // Same objects as protobufjs toObject with defaults, arrays, objects, oneofs, enums as strings, bytes as Buffer.
+    return decodeMessage(type, any.value, { defaults: true });
   } catch (err) {
     throw new WdsDecodeError(`cannot decode ${typeName}: ${(err as Error).message}`, { cause: err });
   }

@@ -4,13 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
 import { PORTS } from '../shared/constants.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/telemetry/logger.js';
 import { createCaClient } from '../shared/crypto/ca-client.js';
 import { nodeTokenPath } from '../control-plane/auth/token-files.js';
 import { createZtunnel, type Ztunnel, type ZtunnelPorts } from '../ztunnel/ztunnel.js';
 import { createWdsDiscovery } from '../ztunnel/discovery.js';
+import { Registry } from '../ztunnel/metrics.js';
 import { createCaCertificateSource, DEFAULT_CERT_TTL_SECONDS } from '../ztunnel/identity/ca-source.js';
 import { waitForShutdownSignal } from './signals.js';
 import { num, parseCommandArgs, str } from './args.js';

@@ -231,6 +231,8 @@ function startKeepalive(session: http2.ClientHttp2Session, config: HbonePoolConf
   session.once('close', () => clearInterval(interval));
 }
 
+const ignoreError = (): void => undefined;
+
 /** Sends CONNECT and waits for the response headers; non-200 closes the stream. */
 function openStream(session: http2.ClientHttp2Session, req: HboneRequest): Promise<HboneResult> {
   return new Promise((resolve) => {
@@ -242,9 +244,14 @@ function openStream(session: http2.ClientHttp2Session, req: HboneRequest): Promi
       return;
     }
     const onError = (e: Error): void => resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: ${e.message}` });
-    stream.on('error', onError); // stays: later errors are handled by the relay, never unhandled
-    stream.once('close', () => resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: stream closed before response (code ${stream.rstCode})` }));
+    const onClose = (): void => resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: stream closed before response (code ${stream.rstCode})` });
+    stream.on('error', onError);
+    stream.on('close', onClose);
     stream.once('response', (headers) => {
+      // The handshake listeners close over this promise; a long-lived tunnel should not keep them (~1 KB each).
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      stream.on('error', ignoreError); // later errors are handled by the relay, never unhandled
       const status = Number(headers[':status']);
       if (status === 200) return resolve({ ok: true, stream });
       stream.close();

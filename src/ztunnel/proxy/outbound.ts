@@ -93,12 +93,14 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
     upstream.reset();
     return tracker.finish({ flag: 'CONNECT', error: 'client went away' }, false);
   }
-  await finishRelay(client, upstream, tracker, deps.relayBudget);
+  // Returned, not awaited: this function's locals would otherwise stay alive for the connection's lifetime.
+  return finishRelay(client, upstream, tracker, deps.relayBudget);
 }
 
-async function finishRelay(client: Socket, upstream: RelayEnd, tracker: ConnectionTracker, budget: RelayBudget): Promise<void> {
-  const outcome = await relay(socketEnd(client), upstream, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) }, budget);
-  tracker.finish({ flag: '-', ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+function finishRelay(client: Socket, upstream: RelayEnd, tracker: ConnectionTracker, budget: RelayBudget): Promise<void> {
+  return relay(socketEnd(client), upstream, { aToB: (n) => tracker.received(n), bToA: (n) => tracker.sent(n) }, budget).then((outcome) => {
+    tracker.finish({ flag: '-', ...(outcome.error ? { error: outcome.error.message } : {}) }, true);
+  });
 }
 
 /** `baggage`, `forwarded` and `traceparent` as Istio's ztunnel sends them (istio-facts §1.2). */

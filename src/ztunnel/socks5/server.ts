@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/telemetry/logger.js';
 import { drainAndClose } from '../proxy/drain.js';
 import { normalizeIp } from '../state/ip.js';
 import { handleOutbound, type OutboundDeps } from '../proxy/outbound.js';
+import type { OutboundTarget } from '../state/resolve.js';
 import { createByteReader } from '../proxy/byte-reader.js';
 import { encodeReply, negotiate, readRequest, REPLY } from './protocol.js';
 import { listenOn } from '../proxy/listen.js';
@@ -44,25 +45,35 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
     else socket.destroy();
   };
 
-  const serve = async (socket: net.Socket): Promise<void> => {
+  /** Negotiation and request; the target, or undefined once the client was refused. Kept apart from `serve`,
+   * which lives as long as the connection: its reader and timer would otherwise stay referenced (~1 KB each). */
+  const handshake = async (socket: net.Socket): Promise<OutboundTarget | undefined> => {
     const timer = setTimeout(() => socket.destroy(new Error('SOCKS5 handshake timed out')), config.handshakeTimeoutMs ?? 10_000);
     const reader = createByteReader(socket);
     const negotiated = await negotiate(socket, reader);
     if (!negotiated.ok) {
       clearTimeout(timer);
-      return refuse(socket, undefined, negotiated.reason ?? 'negotiation failed');
+      refuse(socket, undefined, negotiated.reason ?? 'negotiation failed');
+      return undefined;
     }
     const req = await readRequest(reader).finally(() => {
       clearTimeout(timer);
       reader.release();
     });
-    if (!req.ok) return refuse(socket, req.reply, req.reason);
+    if (req.ok) return req.target;
+    refuse(socket, req.reply, req.reason);
+    return undefined;
+  };
+
+  const serve = async (socket: net.Socket): Promise<void> => {
+    const target = await handshake(socket);
+    if (!target) return;
     const source = deps.state.localWorkloadByIp(normalizeIp(socket.remoteAddress ?? ''));
     if (!source) return refuse(socket, REPLY.notAllowed, `source ${String(socket.remoteAddress)} is not a workload on this node`);
-    await handleOutbound(
+    return handleOutbound(
       socket,
       source,
-      req.target,
+      target,
       (result) => {
         if (socket.destroyed) return false;
         if (!result.ok) {

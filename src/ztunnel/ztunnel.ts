@@ -121,6 +121,7 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
     certificates: certs.snapshot(),
     hbonePool: pool.snapshot(),
     inboundConnections: connections.size(),
+    relays: { activeDirections: common.relayBudget.active(), pauseBoundBytes: common.relayBudget.bound(), idlePooledBuffers: common.relayBudget.pool.idle() },
   });
   const admin = createAdminServers(
     { adminAddress: config.adminAddress ?? '127.0.0.1', adminPort: ports.admin, metricsAddress: config.listenAddress, metricsPort: ports.metrics, readinessPort: ports.readiness },

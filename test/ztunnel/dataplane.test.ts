@@ -124,6 +124,30 @@ describe('ztunnel data path (two nodes)', () => {
     assert.equal(await metricValue(b.registry, 'ambit_ztunnel_hbone_responses_total', { code: '503' }), 1);
   });
 
+  it('config_dump counts open relay directions, and they are released when the connection closes', async () => {
+    type Relays = { relays: { activeDirections: number; pauseBoundBytes: number } };
+    const relays = async (): Promise<Relays['relays']> => ((await (await fetch(`http://127.0.0.1:${a.ports.admin.port}/config_dump`)).json()) as Relays).relays;
+    const settle = async (want: (n: number) => boolean): Promise<number> => {
+      for (let i = 0; i < 50; i++) {
+        const n = (await relays()).activeDirections;
+        if (want(n)) return n;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return (await relays()).activeDirections;
+    };
+    const idle = await settle((n) => n === 0);
+    assert.equal(idle, 0);
+    const { socket } = await socks(CLIENT_IP, { ip: SERVER_IP, port: 8080 });
+    socket.resume();
+    const echoed = new Promise<string>((r) => socket.once('data', (d: Buffer) => r(d.toString())));
+    socket.write('x');
+    assert.equal(await echoed, 'x');
+    assert.equal(await settle((n) => n === 2), 2, 'one connection = two relay directions on the source node');
+    assert.equal((await relays()).pauseBoundBytes, 1024 * 1024, 'a lone connection may queue 1 MiB per direction');
+    socket.destroy();
+    assert.equal(await settle((n) => n === 0), 0);
+  });
+
   it('serves /metrics, /healthz/ready and /config_dump', async () => {
     const metrics = await (await fetch(`http://${NODE_B}:${b.ports.metrics.port}/metrics`)).text();
     assert.match(metrics, /istio_tcp_connections_opened_total\{reporter="destination"/);

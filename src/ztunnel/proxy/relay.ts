@@ -34,6 +34,8 @@ export interface RelayBudget {
   open(): () => void;
   /** Current pause bound of one direction, in bytes. */
   bound(): number;
+  /** Relay directions currently open (config_dump). */
+  active(): number;
   /** Read buffers for bulk TCP sources (`RelayEnd.readPooled`). */
   readonly pool: ChunkPool;
 }
@@ -49,6 +51,7 @@ export function createRelayBudget(totalBytes: number = RELAY_BUFFER_BUDGET_BYTES
         open = false;
       };
     },
+    active: () => active,
     bound: () => Math.min(RELAY_BUFFER_MAX_BYTES, Math.max(RELAY_BUFFER_BYTES, Math.floor(totalBytes / Math.max(1, active)))),
     pool,
   };
@@ -128,21 +131,30 @@ export function relay(
     };
     const pump = (src: RelayEnd, dst: RelayEnd, count: (n: number) => void): void => {
       let ended = false;
+      let inPass = false; // a chunk was already written in this event-loop pass
       let corked = false;
       let relayed = 0;
       let pooled = false;
+      const endPass = (): void => {
+        inPass = false;
+        if (corked) {
+          corked = false;
+          dst.stream.uncork();
+        }
+      };
       const forward = (chunk: Buffer, release?: (err?: Error | null) => void): void => {
         relayed += chunk.length;
         count(chunk.length);
-        // Batch the chunks that arrive in one event-loop poll (every TLS record / DATA frame is its own native callback,
-        // after which the nextTick queue runs, so a nextTick uncork wrote each 16 KiB chunk alone) into one writev.
-        if (!corked) {
+        // The first chunk of an event-loop pass is written at once (a lone request/response pays no extra loop turn);
+        // later ones in the same pass are corked and leave together in one writev when the pass ends. Every TLS
+        // record / DATA frame is its own native callback followed by the nextTick queue, so a nextTick uncork wrote
+        // each 16 KiB chunk alone.
+        if (!inPass) {
+          inPass = true;
+          setImmediate(endPass);
+        } else if (!corked) {
           corked = true;
           dst.stream.cork();
-          setImmediate(() => {
-            corked = false;
-            dst.stream.uncork();
-          });
         }
         // Pause only past our own bound (budget.bound()): pausing at every 16 KiB highWaterMark costs throughput.
         const accepted = release ? dst.stream.write(chunk, release) : dst.stream.write(chunk);

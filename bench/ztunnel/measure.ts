@@ -74,6 +74,7 @@ export async function httpLatency(connect: Connector, rps: number, ms: number, p
       const sentAt = performance.now();
       pending.push(c.get().then(() => {
         latencies.push(performance.now() - sentAt);
+        if (process.env.ZT_BENCH_LAT_DETAIL && performance.now() - sentAt > 3) console.error("slow", (sentAt - start).toFixed(0), (performance.now() - sentAt).toFixed(1));
         idle.push(c);
         dispatch();
       }));
@@ -91,6 +92,7 @@ export async function httpLatency(connect: Connector, rps: number, ms: number, p
   for (const c of idle) c.close();
   latencies.sort((a, b) => a - b);
   const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  if (process.env.ZT_BENCH_LAT_DETAIL) console.error("latency ms p50/p90/p95/p99/p99.9/max", [0.5, 0.9, 0.95, 0.99, 0.999].map((p) => q(p).toFixed(3)).join(" "), latencies[latencies.length - 1]!.toFixed(2));
   return { p50: q(0.5), p99: q(0.99), count: latencies.length };
 }
 

@@ -6,6 +6,8 @@
  * Usage (root not needed; haproxy from Debian): npx tsc -p . && node dist/bench/ztunnel/ztunnel-bench.js [--quick]
  *   --static   bare ztunnel data path processes (pre-issued certificates, no control plane) instead of `ambit up`
  *   --rss      only the RSS measurement        --t1   throughput only, three samples each (iteration aid)
+ *   --lat      latency only, three 10 s runs   --t16  eight 16-connection throughput samples (iteration aids)
+ *   ZT_BENCH_LAT_DETAIL=1: latency percentiles up to max and every request slower than 3 ms (when in the run)
  *   --only=ztunnel|haproxy   skip the other tunnel   env ZT_BENCH_PROF_DIR=dir: --cpu-prof the ztunnels;
  *   ZT_BENCH_NODE_FLAGS: more Node flags for them; ZT_BENCH_KEEP=1 keeps the temp dir (up.log)
  */
@@ -16,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeCa } from '../../test/ztunnel/support/fake-ca.js';
 import { workload } from '../../test/ztunnel/support/mesh.js';
-import { connectionRate, httpLatency, throughput, type Connector } from './measure.js';
+import { httpLatency, throughput, type Connector } from './measure.js';
+import { measureInterleaved } from './interleave.js';
 import type { NodeSpec } from './node-proc.js';
 
 const NODE_A = '127.0.18.21';
@@ -203,41 +206,51 @@ async function main(): Promise<void> {
     }
     const mib = 1024 * 1024;
     const bulk = quick ? 128 * mib : 1024 * mib;
-    const rows: string[] = [];
-    const results: Record<string, Record<string, string>> = {};
     const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+    const iteration = ['--lat', '--t1', '--t16'].some((f) => process.argv.includes(f));
     for (const [name, connect] of Object.entries(paths)) {
+      if (!iteration) break;
       if (only && name !== only && name !== 'direct') continue;
       await httpLatency(connect, 500, 1000); // warm-up
-      if (process.argv.includes('--t1')) {
-        // Iteration aid: 1-connection throughput only, three samples.
-        const ts = [];
-        for (let i = 0; i < 3; i++) ts.push((await throughput(connect, 1, bulk)).toFixed(2));
-        const t16s = [];
-        for (let i = 0; i < 3; i++) t16s.push((await throughput(connect, 16, bulk / 16)).toFixed(2));
-        console.log(name, 't1', ts.join(' '), 't16', t16s.join(' '));
+      if (process.argv.includes('--lat')) {
+        // Iteration aid: the latency measurement alone, three times.
+        const runs = [];
+        for (let i = 0; i < 3; i++) {
+          const l = await httpLatency(connect, 1000, 10_000);
+          runs.push(`${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`);
+        }
+        console.log(name, 'p50/p99 ms', runs.join(' '));
         continue;
       }
-      // Untimed bulk warm-up (JIT, buffer pools, TCP windows of pooled connections), then the median of three samples.
-      await throughput(connect, 1, bulk / 4);
-      await throughput(connect, 16, bulk / 64);
-      const median = async (conns: number): Promise<number> => {
-        const samples: number[] = [];
-        for (let i = 0; i < 3; i++) samples.push(await throughput(connect, conns, bulk / conns));
-        console.error(name, `throughput ${conns} conn(s), Gbit/s:`, samples.map((x) => x.toFixed(2)).join(' '));
-        return samples.sort((a, b) => a - b)[1]!;
-      };
-      const t1 = await median(1);
-      const t16 = await median(16);
-      const cps = await connectionRate(connect, 16, quick ? 1500 : 4000);
-      const lat = await httpLatency(connect, 1000, quick ? 3000 : 10_000);
-      results[name] = { t1: t1.toFixed(2), t16: t16.toFixed(2), cps: cps.toFixed(0), p50: lat.p50.toFixed(3), p99: lat.p99.toFixed(3) };
-      console.error(name, results[name]);
+      // Iteration aids: --t1 throughput only, three samples each; --t16 eight 16-connection samples.
+      const ts = [];
+      for (let i = 0; i < (process.argv.includes('--t16') ? 0 : 3); i++) ts.push((await throughput(connect, 1, bulk)).toFixed(2));
+      const t16s = [];
+      for (let i = 0; i < (process.argv.includes('--t16') ? 8 : 3); i++) t16s.push((await throughput(connect, 16, bulk / 16)).toFixed(2));
+      console.log(name, 't1', ts.join(' '), 't16', t16s.join(' '));
     }
+    if (iteration) return;
+    const measured = Object.fromEntries(Object.entries(paths).filter(([name]) => !only || name === only || name === 'direct'));
+    const results = await measureInterleaved(measured, {
+      bulkBytes: bulk,
+      throughputRounds: quick ? 3 : 5,
+      latencyRounds: quick ? 1 : 3,
+      latencyMs: quick ? 3000 : 10_000,
+      cpsMs: quick ? 1500 : 4000,
+      log: (line) => console.error(line),
+    });
     const d = results.direct!;
+    const rows: string[] = [];
     for (const [name, r] of Object.entries(results)) {
-      const add = (k: 'p50' | 'p99'): string => (name === 'direct' ? '–' : (Number(r[k]) - Number(d[k])).toFixed(3));
-      rows.push(`| ${name} | ${r.t1} | ${r.t16} | ${r.cps} | ${r.p50} / ${r.p99} | ${add('p50')} / ${add('p99')} |`);
+      const add = (k: 'p50' | 'p99'): string => (name === 'direct' ? '–' : (r[k] - d[k]).toFixed(3));
+      rows.push(`| ${name} | ${r.t1.toFixed(2)} | ${r.t16.toFixed(2)} | ${r.cps.toFixed(0)} | ${r.p50.toFixed(3)} / ${r.p99.toFixed(3)} | ${add('p50')} / ${add('p99')} |`);
+    }
+    const h = results.haproxy;
+    const z = results.ztunnel;
+    if (h && z) {
+      const ratios = (k: 't1' | 't16'): string => z.samples[k].map((x, i) => (x / h.samples[k][i]!).toFixed(2)).join(' ');
+      console.log(`ztunnel / haproxy per round: 1 conn ${ratios('t1')}; 16 conns ${ratios('t16')}`);
+      console.log(`ratio of medians: 1 conn ${(z.t1 / h.t1).toFixed(2)}x, 16 conns ${(z.t16 / h.t16).toFixed(2)}x, new conns/s ${(z.cps / h.cps).toFixed(2)}x`);
     }
     console.log('| path | throughput 1 conn (Gbit/s) | throughput 16 conns (Gbit/s) | new conns/s (16 parallel) | HTTP 1 KiB @1000 rps p50 / p99 (ms) | added p50 / p99 vs direct (ms) |');
     console.log('|---|---|---|---|---|---|');
@@ -251,4 +264,11 @@ async function main(): Promise<void> {
   }
 }
 
+// Children (backend, haproxy, ambit up) must not outlive an interrupted run: they hold the benchmark's addresses.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const c of children) c.kill();
+    process.exit(130);
+  });
+}
 await main();

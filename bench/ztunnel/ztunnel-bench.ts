@@ -164,6 +164,7 @@ async function startAmbitUp(dir: string): Promise<number[]> {
     env: { ...process.env, AMBIT_ZTUNNEL_NODE_ARGS: NODE_PROC_FLAGS.filter((f) => f !== '--max-semi-space-size=1').join(' ') },
   });
   children.push(up);
+  await upLog.close(); // the child has its own copy of the descriptor
   const deadline = Date.now() + 30_000;
   for (const node of [NODE_A, NODE_B]) {
     for (;;) {

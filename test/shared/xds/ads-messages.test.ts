@@ -8,7 +8,7 @@ import type protobuf from 'protobufjs';
 import { adsSchema, deltaAdsMethod, DELTA_ADS_PATH } from '../../../src/shared/xds/ads-messages.js';
 import type { CompiledField } from '../../../src/shared/proto/wire-schema.js';
 import { loadGrpcPackage, loadProtoRoot } from '../../../src/shared/proto/load.js';
-import { jsonToStruct } from '../../../src/shared/xds/struct.js';
+import { jsonToStruct, structToJson } from '../../../src/shared/xds/struct.js';
 
 const MESSAGES = [
   'envoy.config.core.v3.Node',
@@ -54,6 +54,13 @@ test('requests encode byte-for-byte as proto-loader encoded them', () => {
     { type_url: 't2', response_nonce: 'n-2', error_detail: { code: 3, message: 'workload x: bad' } },
   ];
   for (const r of requests) assert.deepEqual(Buffer.from(ours.serialize(r)), Buffer.from(ref.requestSerialize(r)), JSON.stringify(r));
+});
+
+test('node metadata survives the wire: our client encodes it, the control plane (proto-loader) decodes it back', () => {
+  const metadata = { NAME: 'ztunnel-a', N: 3, ON: true, NOTHING: null, LIST: ['a', 1], NESTED: { K: 'v' } };
+  const bytes = deltaAdsMethod<object, unknown>().serialize({ node: { id: 'n', metadata: jsonToStruct(metadata) }, type_url: 't' });
+  const decoded = proto().requestDeserialize(Buffer.from(bytes)) as { node: { metadata: Parameters<typeof structToJson>[0] } };
+  assert.deepEqual(structToJson(decoded.node.metadata), metadata);
 });
 
 test('responses decode to the same objects as proto-loader decoded them (unknown fields skipped)', () => {

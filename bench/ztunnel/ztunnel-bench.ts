@@ -20,6 +20,7 @@ import { createFakeCa } from '../../test/ztunnel/support/fake-ca.js';
 import { workload } from '../../test/ztunnel/support/mesh.js';
 import { httpLatency, throughput, type Connector } from './measure.js';
 import { measureInterleaved } from './interleave.js';
+import { ZTUNNEL_NODE_ARGS } from '../../src/cli/up-plan.js';
 import type { NodeSpec } from './node-proc.js';
 
 const NODE_A = '127.0.18.21';
@@ -31,8 +32,10 @@ const HAPROXY_2 = '127.0.19.32';
 const CONTROL_PLANE = '127.0.18.1';
 const PORTS = { sink: 9000, echo: 9001, oneShot: 9002, web: 8080 } as const;
 const quick = process.argv.includes('--quick');
-/** V8 flags for the ztunnel processes: a small young generation keeps RSS low with many idle connections. */
-const NODE_PROC_FLAGS = [...(process.argv.includes('--default-heap') ? [] : ['--max-semi-space-size=1']), ...(process.env.ZT_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZT_BENCH_PROF_DIR}`] : []), ...(process.env.ZT_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
+/** Node flags added to every ztunnel process (profiling, experiments), in both modes. */
+const EXTRA_FLAGS = [...(process.env.ZT_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZT_BENCH_PROF_DIR}`] : []), ...(process.env.ZT_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
+/** `--static` processes get the V8 flags `ambit up` gives ztunnels (`--default-heap`: none). */
+const NODE_PROC_FLAGS = [...(process.argv.includes('--default-heap') ? [] : ZTUNNEL_NODE_ARGS), ...EXTRA_FLAGS];
 
 const here = new URL('.', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -161,7 +164,7 @@ async function startAmbitUp(dir: string): Promise<number[]> {
   const upLog = await open(join(dir, 'up.log'), 'w');
   const up = spawn(process.execPath, [join(repo, 'bin/ambit.js'), 'up', '--config-dir', configDir, '--state-dir', join(dir, 'state'), '--listen', CONTROL_PLANE, '--grpc-listen', CONTROL_PLANE, '--plaintext-port=-1'], {
     stdio: ['ignore', upLog.fd, upLog.fd],
-    env: { ...process.env, AMBIT_ZTUNNEL_NODE_ARGS: NODE_PROC_FLAGS.filter((f) => f !== '--max-semi-space-size=1').join(' ') },
+    env: { ...process.env, AMBIT_ZTUNNEL_NODE_ARGS: EXTRA_FLAGS.join(' ') },
   });
   children.push(up);
   await upLog.close(); // the child has its own copy of the descriptor

@@ -9,10 +9,12 @@ export interface PlannedProcess {
 }
 
 /**
- * ztunnels hold many mostly idle connections: a 1 MiB young generation keeps RSS under 80 MB with 1,000 of them
- * (V8's default semi-space lets it reach ~90 MB). It must be given at process start.
+ * ztunnels hold many mostly idle connections. A 1 MiB young generation (V8's default semi-space adds ~15 MB with
+ * 1,000 connections) and `--optimize-for-size` (another ~2.5 MB, throughput unchanged within noise in A/B runs) keep
+ * one well under 80 MB with 1,000 of them (docs/benchmarks.md). V8 takes these only at process start, and Node refuses
+ * `--optimize-for-size` in NODE_OPTIONS, so they are arguments of the node command.
  */
-export const ZTUNNEL_NODE_ARGS: readonly string[] = ['--max-semi-space-size=1'];
+export const ZTUNNEL_NODE_ARGS: readonly string[] = ['--max-semi-space-size=1', '--optimize-for-size'];
 
 export interface UpPlanOptions {
   readonly stateDir: string;

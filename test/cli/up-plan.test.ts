@@ -34,7 +34,7 @@ test('one ztunnel per node bound to its InternalIP, one waypoint per addressed G
   assert.equal(a[a.indexOf('--address') + 1], '127.0.0.11');
   assert.equal(a[a.indexOf('--xds-address') + 1], '127.0.0.1:15012');
   assert.equal(a[a.indexOf('--admin-address') + 1], '127.0.0.11', 'admin on the node address, not a shared 127.0.0.1');
-  assert.deepEqual(plan.get('ztunnel/node-a')!.nodeArgs, ['--max-semi-space-size=1']);
+  assert.deepEqual(plan.get('ztunnel/node-a')!.nodeArgs, ['--max-semi-space-size=1', '--optimize-for-size']);
   const w = plan.get('waypoint/bookinfo/waypoint')!.args;
   assert.equal(w[0], 'waypoint');
   assert.equal(w[w.indexOf('--address') + 1], '127.0.0.21');

@@ -1,6 +1,7 @@
 /** Reading X.509 certificates: the few facts the mesh cares about (SANs, validity, issuer). */
 import * as x509 from './x509.js';
 import { firstPemDer } from './pem.js';
+import { certificateUriSans } from './san.js';
 
 export interface CertificateInfo {
   /** URI SANs in order (a workload certificate has exactly one: its SPIFFE id). */
@@ -57,5 +58,5 @@ export function parseCertificate(pem: string): CertificateInfo {
 
 /** The SPIFFE id (first `spiffe://` URI SAN) of the first certificate in `pem`, or undefined. */
 export function spiffeIdFromCert(pem: string): string | undefined {
-  return parseCertificate(pem).uriSans.find((u) => u.startsWith('spiffe://'));
+  return certificateUriSans(pem).find((u) => u.startsWith('spiffe://'));
 }

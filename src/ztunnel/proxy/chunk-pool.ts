@@ -3,7 +3,7 @@
  *
  * Node gives every socket read a fresh 64 KiB ArrayBuffer. At tunnel speeds that is hundreds of MB/s of short-lived
  * external memory, and V8 counts external memory allocated since the last full GC against the old generation's
- * limit: with the ztunnel's heap (≈14 MB of loaded modules and state) the source ztunnel ran about ten
+ * limit: with a 14 MB heap (before the ztunnel shed its libraries) the source ztunnel ran about ten
  * incremental mark-compacts a second, a third of its CPU with concurrent marking (perf, `--trace-gc`). Reading bulk
  * connections into recycled buffers (pooled-reads.ts) allocates nothing per read.
  */

@@ -17,6 +17,7 @@ import { PORTS } from '../../src/shared/constants.js';
 import { findEnvoy } from '../../test/support/envoy.js';
 import type { MeshAddresses } from '../../test/waypoint/support/mesh-harness.js';
 import { openKeepAliveConn, type KeepAliveConn } from './keep-alive-conn.js';
+import { openLoop } from '../support/open-loop.js';
 
 const A: MeshAddresses = { cp: '127.0.28.10', nodeA: '127.0.28.11', nodeB: '127.0.28.12', client: '127.0.28.13', v1: '127.0.28.14', v2: '127.0.28.15', waypoint: '127.0.28.16' };
 const PATHS = { 'ztunnel-only': 'cart-v1.shop.svc.cluster.local', waypoint: 'cart.shop.svc.cluster.local' } as const;
@@ -60,17 +61,8 @@ async function main(): Promise<void> {
   // Warm-up until both paths answer (xDS, certificates, pools).
   for (let i = 0; i < 500; i++) await Promise.all(names.map((n) => send(n, false)));
   const total = rps * seconds;
-  const inflight: Promise<void>[] = [];
-  const start = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rps;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    // Sent late: count from the due time (queueing included); up to 1 ms early (timer granularity): from the send.
-    inflight.push(send(names[i % 2]!, true, Math.min(due, performance.now())));
-  }
-  await Promise.all(inflight);
-  const elapsedS = (performance.now() - start) / 1000;
+  // Sent late: count from the due time (queueing included); up to 1 ms early (timer granularity): from the send.
+  const { elapsedS } = await openLoop(rps, total, (i, due) => send(names[i % 2]!, true, Math.min(due, performance.now())));
   const f = (n: number): string => n.toFixed(2);
   console.log(`offered ${rps} rps for ${seconds}s (${total} requests, achieved ${(total / elapsedS).toFixed(0)} rps), 1 KB POST, ${connections} keep-alive connections per path, latency from the scheduled send time`);
   console.log('| path | requests | errors | p50 ms | p90 ms | p99 ms | max ms |');

@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { createHboneClient, type HboneClient } from '../../test/envoy/support/hbone-client.js';
 import { buildTestMesh } from '../../test/envoy/support/mesh-fixture.js';
 import { startWaypointEnv } from '../../test/envoy/support/waypoint-env.js';
+import { openLoop } from '../support/open-loop.js';
 
 const WP = { namespace: 'bench', name: 'waypoint', address: '127.0.28.1' };
 const NODE = '127.0.28.2';
@@ -75,16 +76,7 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: 200 }, (_, i) => send(names[i % 2]!, false)));
   console.error('measuring');
   const total = rps * seconds;
-  const inflight: Promise<void>[] = [];
-  const start = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rps;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(send(names[i % 2]!, true));
-  }
-  await Promise.all(inflight);
-  const elapsedS = (performance.now() - start) / 1000;
+  const { elapsedS } = await openLoop(rps, total, (i) => send(names[i % 2]!, true));
   const rows = names.map((name) => {
     const s = paths[name]!.stats;
     const sorted = [...s.latenciesMs].sort((a, b) => a - b);

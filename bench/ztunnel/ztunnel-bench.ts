@@ -180,6 +180,12 @@ async function startAmbitUp(dir: string): Promise<number[]> {
   return [await ztunnelPid('za'), await ztunnelPid('zb')];
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat. */
+async function cpuMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -192,6 +198,7 @@ async function main(): Promise<void> {
     await forkReady('backend.js', [BACKEND]);
     await startHaproxyPair(dir, ca);
     const [za, zb] = process.argv.includes('--static') ? await startStaticZtunnels(dir, ca) : await startAmbitUp(dir);
+    const proxyPids: Record<string, number[]> = { direct: [], haproxy: children.filter((c) => c.spawnfile === 'haproxy').map((c) => c.pid!), ztunnel: [za!, zb!] };
     const paths: Record<string, Connector> = {
       direct: (p) => tcp(BACKEND, PORTS[p]),
       haproxy: (p) => tcp(HAPROXY_1, PORTS[p] + 10000),
@@ -200,7 +207,8 @@ async function main(): Promise<void> {
     // RSS first, on fresh processes: with 1,000 open connections through the ztunnels.
     const before = [await rssMiB(za!), await rssMiB(zb!)];
     const open: net.Socket[] = [];
-    for (let i = 0; i < (process.argv.includes('--t1') ? 0 : 1000); i += 100) open.push(...(await Promise.all(Array.from({ length: 100 }, () => socks(BACKEND, PORTS.echo)))));
+    const iteration = ['--lat', '--t1', '--t16'].some((f) => process.argv.includes(f));
+    for (let i = 0; i < (iteration ? 0 : 1000); i += 100) open.push(...(await Promise.all(Array.from({ length: 100 }, () => socks(BACKEND, PORTS.echo)))));
     if (open.length) await new Promise((r) => setTimeout(r, 1000));
     const withConns = [await rssMiB(za!), await rssMiB(zb!)];
     for (const s of open) s.destroy();
@@ -211,7 +219,6 @@ async function main(): Promise<void> {
     const mib = 1024 * 1024;
     const bulk = quick ? 128 * mib : 1024 * mib;
     const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-    const iteration = ['--lat', '--t1', '--t16'].some((f) => process.argv.includes(f));
     for (const [name, connect] of Object.entries(paths)) {
       if (!iteration) break;
       if (only && name !== only && name !== 'direct') continue;
@@ -227,11 +234,16 @@ async function main(): Promise<void> {
         continue;
       }
       // Iteration aids: --t1 throughput only, three samples each; --t16 eight 16-connection samples.
+      // Also the proxies' CPU time per GiB moved (less noisy than Gbit/s on a VM whose speed drifts).
+      const cpuBefore = await Promise.all(proxyPids[name]!.map(cpuMs));
+      let moved = 0;
       const ts = [];
-      for (let i = 0; i < (process.argv.includes('--t16') ? 0 : 3); i++) ts.push((await throughput(connect, 1, bulk)).toFixed(2));
+      for (let i = 0; i < (process.argv.includes('--t16') ? 0 : 3); i++, moved += bulk) ts.push((await throughput(connect, 1, bulk)).toFixed(2));
       const t16s = [];
-      for (let i = 0; i < (process.argv.includes('--t16') ? 8 : 3); i++) t16s.push((await throughput(connect, 16, bulk / 16)).toFixed(2));
-      console.log(name, 't1', ts.join(' '), 't16', t16s.join(' '));
+      for (let i = 0; i < (process.argv.includes('--t16') ? 8 : 3); i++, moved += bulk) t16s.push((await throughput(connect, 16, bulk / 16)).toFixed(2));
+      const cpuAfter = await Promise.all(proxyPids[name]!.map(cpuMs));
+      const perGiB = cpuAfter.map((c, i) => ((c - cpuBefore[i]!) / (moved / 2 ** 30)).toFixed(0));
+      console.log(name, 't1', ts.join(' '), 't16', t16s.join(' '), perGiB.length ? `proxy CPU ms/GiB ${perGiB.join(' + ')}` : '');
     }
     if (iteration) return;
     const measured = Object.fromEntries(Object.entries(paths).filter(([name]) => !only || name === only || name === 'direct'));

@@ -14,6 +14,7 @@ import { constants as h2constants, type Http2Stream } from 'node:http2';
 import { Socket } from 'node:net';
 import { createChunkPool, type ChunkPool } from './chunk-pool.js';
 import { readIntoPool, type PooledChunkSink } from './pooled-reads.js';
+import { readH2Direct } from './h2-direct-reads.js';
 
 /** Bytes a relay direction may always queue in the destination before pausing the source. */
 export const RELAY_BUFFER_BYTES = 64 * 1024;
@@ -73,6 +74,11 @@ export interface RelayEnd {
    * events. False when this side cannot (then 'data' events keep coming).
    */
   readonly readPooled?: (pool: ChunkPool, sink: PooledChunkSink) => boolean;
+  /**
+   * Hands every chunk read from now on to `sink` instead of emitting 'data' (h2-direct-reads.ts). False when this
+   * side cannot (then 'data' events keep coming).
+   */
+  readonly readDirect?: (sink: (chunk: Buffer) => void) => boolean;
 }
 
 /** A read this large marks a bulk connection; only those get pooled read buffers (an idle one would pin 64 KiB). */
@@ -108,6 +114,7 @@ export function h2End(stream: Http2Stream): RelayEnd {
     // destroy(err) sends RST_STREAM alone; close(code) would first end the stream (END_STREAM looks graceful).
     reset: () => (stream.destroyed ? undefined : stream.destroy(new Error('relay peer reset'))),
     wasReset: () => stream.rstCode !== undefined && stream.rstCode !== h2constants.NGHTTP2_NO_ERROR,
+    readDirect: (sink) => readH2Direct(stream, sink),
   };
 }
 
@@ -160,6 +167,7 @@ export function relay(
         const accepted = release ? dst.stream.write(chunk, release) : dst.stream.write(chunk);
         if (!accepted && dst.stream.writableLength >= budget.bound()) src.stream.pause();
       };
+      src.readDirect?.(forward);
       src.stream.on('data', (chunk: Buffer) => {
         forward(chunk);
         if (!pooled && chunk.length >= BULK_READ_BYTES && src.readPooled) pooled = src.readPooled(budget.pool, forward);

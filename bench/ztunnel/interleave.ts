@@ -13,12 +13,13 @@ export interface PathResult {
   readonly p50: number;
   readonly p99: number;
   /** Every sample, for the log. */
-  readonly samples: { t1: number[]; t16: number[]; p50: number[]; p99: number[] };
+  readonly samples: { t1: number[]; t16: number[]; cps: number[]; p50: number[]; p99: number[] };
 }
 
 export interface InterleaveOptions {
   readonly bulkBytes: number;
   readonly throughputRounds: number;
+  /** Rounds of the latency and of the new-connections measurement. */
   readonly latencyRounds: number;
   readonly latencyMs: number;
   readonly cpsMs: number;
@@ -33,13 +34,13 @@ const median = (xs: number[]): number => {
 
 export async function measureInterleaved(paths: Record<string, Connector>, opts: InterleaveOptions): Promise<Record<string, PathResult>> {
   const names = Object.keys(paths);
-  const samples = Object.fromEntries(names.map((n) => [n, { t1: [] as number[], t16: [] as number[], p50: [] as number[], p99: [] as number[] }]));
-  const cps: Record<string, number> = {};
+  const samples = Object.fromEntries(names.map((n) => [n, { t1: [] as number[], t16: [] as number[], cps: [] as number[], p50: [] as number[], p99: [] as number[] }]));
   // Untimed warm-up of every path: JIT, buffer pools, pooled connections' TCP windows.
   for (const n of names) {
     await httpLatency(paths[n]!, 500, 1000);
     await throughput(paths[n]!, 1, opts.bulkBytes / 4);
     await throughput(paths[n]!, 16, opts.bulkBytes / 64);
+    await connectionRate(paths[n]!, 16, 1000);
   }
   for (const [key, conns] of [['t1', 1], ['t16', 16]] as const) {
     for (let r = 0; r < opts.throughputRounds; r++) {
@@ -47,7 +48,10 @@ export async function measureInterleaved(paths: Record<string, Connector>, opts:
       opts.log(`throughput ${conns} conn(s) round ${r + 1}, Gbit/s: ${names.map((n) => `${n} ${samples[n]![key].at(-1)!.toFixed(2)}`).join(', ')}`);
     }
   }
-  for (const n of names) cps[n] = await connectionRate(paths[n]!, 16, opts.cpsMs);
+  for (let r = 0; r < opts.latencyRounds; r++) {
+    for (const n of names) samples[n]!.cps.push(await connectionRate(paths[n]!, 16, opts.cpsMs));
+    opts.log(`new connections/s round ${r + 1}: ${names.map((n) => `${n} ${samples[n]!.cps.at(-1)!.toFixed(0)}`).join(', ')}`);
+  }
   for (let r = 0; r < opts.latencyRounds; r++) {
     for (const n of names) {
       const l = await httpLatency(paths[n]!, 1000, opts.latencyMs);
@@ -59,7 +63,7 @@ export async function measureInterleaved(paths: Record<string, Connector>, opts:
   return Object.fromEntries(
     names.map((n) => {
       const s = samples[n]!;
-      return [n, { t1: median(s.t1), t16: median(s.t16), cps: cps[n]!, p50: median(s.p50), p99: median(s.p99), samples: s }];
+      return [n, { t1: median(s.t1), t16: median(s.t16), cps: median(s.cps), p50: median(s.p50), p99: median(s.p99), samples: s }];
     }),
   );
 }

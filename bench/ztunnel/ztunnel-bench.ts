@@ -7,6 +7,7 @@
  *   --static   bare ztunnel data path processes (pre-issued certificates, no control plane) instead of `ambit up`
  *   --rss      only the RSS measurement        --t1   throughput only, three samples each (iteration aid)
  *   --lat      latency only, three 10 s runs   --t16  eight 16-connection throughput samples (iteration aids)
+ *   --cps      new connections/s only, three 4 s samples
  *   ZT_BENCH_LAT_DETAIL=1: latency percentiles up to max and every request slower than 3 ms (when in the run)
  *   --only=ztunnel|haproxy   skip the other tunnel   env ZT_BENCH_PROF_DIR=dir: --cpu-prof the ztunnels;
  *   ZT_BENCH_NODE_FLAGS: more Node flags for them; ZT_BENCH_KEEP=1 keeps the temp dir (up.log)
@@ -18,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeCa } from '../../test/ztunnel/support/fake-ca.js';
 import { workload } from '../../test/ztunnel/support/mesh.js';
-import { httpLatency, throughput, type Connector } from './measure.js';
+import { connectionRate, httpLatency, throughput, type Connector } from './measure.js';
 import { measureInterleaved } from './interleave.js';
 import { ZTUNNEL_NODE_ARGS } from '../../src/cli/up-plan.js';
 import type { NodeSpec } from './node-proc.js';
@@ -207,7 +208,7 @@ async function main(): Promise<void> {
     // RSS first, on fresh processes: with 1,000 open connections through the ztunnels.
     const before = [await rssMiB(za!), await rssMiB(zb!)];
     const open: net.Socket[] = [];
-    const iteration = ['--lat', '--t1', '--t16'].some((f) => process.argv.includes(f));
+    const iteration = ['--lat', '--t1', '--t16', '--cps'].some((f) => process.argv.includes(f));
     for (let i = 0; i < (iteration ? 0 : 1000); i += 100) open.push(...(await Promise.all(Array.from({ length: 100 }, () => socks(BACKEND, PORTS.echo)))));
     if (open.length) await new Promise((r) => setTimeout(r, 1000));
     const withConns = [await rssMiB(za!), await rssMiB(zb!)];
@@ -231,6 +232,12 @@ async function main(): Promise<void> {
           runs.push(`${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`);
         }
         console.log(name, 'p50/p99 ms', runs.join(' '));
+        continue;
+      }
+      if (process.argv.includes('--cps')) {
+        const rates = [];
+        for (let i = 0; i < 3; i++) rates.push((await connectionRate(connect, 16, 4000)).toFixed(0));
+        console.log(name, 'new conns/s', rates.join(' '));
         continue;
       }
       // Iteration aids: --t1 throughput only, three samples each; --t16 eight 16-connection samples.

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createFakeCa } from '../../test/ztunnel/support/fake-ca.js';
 import { workload } from '../../test/ztunnel/support/mesh.js';
 import { connectionRate, httpLatency, throughput, type Connector } from './measure.js';
-import { measureInterleaved } from './interleave.js';
+import { LATENCY_WARMUP_MS, measureInterleaved } from './interleave.js';
 import { ZTUNNEL_NODE_ARGS } from '../../src/cli/up-plan.js';
 import type { NodeSpec } from './node-proc.js';
 
@@ -223,15 +223,18 @@ async function main(): Promise<void> {
     for (const [name, connect] of Object.entries(paths)) {
       if (!iteration) break;
       if (only && name !== only && name !== 'direct') continue;
-      await httpLatency(connect, 500, 1000); // warm-up
+      await httpLatency(connect, 1000, LATENCY_WARMUP_MS);
       if (process.argv.includes('--lat')) {
         // Iteration aid: the latency measurement alone, three times.
         const runs = [];
+        const cpuBefore = await Promise.all(proxyPids[name]!.map(cpuMs));
         for (let i = 0; i < 3; i++) {
           const l = await httpLatency(connect, 1000, 10_000);
           runs.push(`${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`);
         }
-        console.log(name, 'p50/p99 ms', runs.join(' '));
+        const cpuAfter = await Promise.all(proxyPids[name]!.map(cpuMs));
+        const perRequest = cpuAfter.map((c, i) => (((c - cpuBefore[i]!) * 1000) / 30_000).toFixed(1));
+        console.log(name, 'p50/p99 ms', runs.join(' '), perRequest.length ? `proxy CPU µs/request ${perRequest.join(' + ')}` : '');
         continue;
       }
       if (process.argv.includes('--cps')) {

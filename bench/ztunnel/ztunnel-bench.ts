@@ -187,6 +187,12 @@ async function cpuMs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/** Starts metering the CPU time of `pids`; the returned function gives each one's ms used since. */
+async function cpuMeter(pids: number[]): Promise<() => Promise<number[]>> {
+  const before = await Promise.all(pids.map(cpuMs));
+  return async () => (await Promise.all(pids.map(cpuMs))).map((c, i) => c - before[i]!);
+}
+
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -227,13 +233,12 @@ async function main(): Promise<void> {
       if (process.argv.includes('--lat')) {
         // Iteration aid: the latency measurement alone, three times.
         const runs = [];
-        const cpuBefore = await Promise.all(proxyPids[name]!.map(cpuMs));
+        const cpuUsed = await cpuMeter(proxyPids[name]!);
         for (let i = 0; i < 3; i++) {
           const l = await httpLatency(connect, 1000, 10_000);
           runs.push(`${l.p50.toFixed(3)}/${l.p99.toFixed(3)}`);
         }
-        const cpuAfter = await Promise.all(proxyPids[name]!.map(cpuMs));
-        const perRequest = cpuAfter.map((c, i) => (((c - cpuBefore[i]!) * 1000) / 30_000).toFixed(1));
+        const perRequest = (await cpuUsed()).map((ms) => ((ms * 1000) / 30_000).toFixed(1));
         console.log(name, 'p50/p99 ms', runs.join(' '), perRequest.length ? `proxy CPU µs/request ${perRequest.join(' + ')}` : '');
         continue;
       }
@@ -245,14 +250,13 @@ async function main(): Promise<void> {
       }
       // Iteration aids: --t1 throughput only, three samples each; --t16 eight 16-connection samples.
       // Also the proxies' CPU time per GiB moved (less noisy than Gbit/s on a VM whose speed drifts).
-      const cpuBefore = await Promise.all(proxyPids[name]!.map(cpuMs));
+      const cpuUsed = await cpuMeter(proxyPids[name]!);
       let moved = 0;
       const ts = [];
       for (let i = 0; i < (process.argv.includes('--t16') ? 0 : 3); i++, moved += bulk) ts.push((await throughput(connect, 1, bulk)).toFixed(2));
       const t16s = [];
       for (let i = 0; i < (process.argv.includes('--t16') ? 8 : 3); i++, moved += bulk) t16s.push((await throughput(connect, 16, bulk / 16)).toFixed(2));
-      const cpuAfter = await Promise.all(proxyPids[name]!.map(cpuMs));
-      const perGiB = cpuAfter.map((c, i) => ((c - cpuBefore[i]!) / (moved / 2 ** 30)).toFixed(0));
+      const perGiB = (await cpuUsed()).map((ms) => (ms / (moved / 2 ** 30)).toFixed(0));
       console.log(name, 't1', ts.join(' '), 't16', t16s.join(' '), perGiB.length ? `proxy CPU ms/GiB ${perGiB.join(' + ')}` : '');
     }
     if (iteration) return;

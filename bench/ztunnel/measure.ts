@@ -124,7 +124,8 @@ class HttpConn {
     let i = 0;
     while (i < d.length && this.bodyLeft < 0) {
       // Still in the header: scan for CRLFCRLF across chunk boundaries.
-      this.headerMatched = d[i++] === HEADER_END[this.headerMatched] ? this.headerMatched + 1 : d[i - 1] === 13 ? 1 : 0;
+      const byte = d[i++];
+      this.headerMatched = byte === HEADER_END[this.headerMatched] ? this.headerMatched + 1 : byte === 13 ? 1 : 0;
       if (this.headerMatched === 4) this.bodyLeft = 1024;
     }
     if (this.bodyLeft < 0) return;

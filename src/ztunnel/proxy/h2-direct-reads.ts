@@ -11,13 +11,15 @@
  * 'pause', on which Node stops reading the handle. Resuming needs our help: Node restarts the handle from the
  * stream's `_read`, which the Readable only calls again after a `push`, and with direct reads nothing is pushed; so
  * 'resume' restarts the handle here. HTTP/2 flow control is driven by the native side either way (a paused stream's
- * data is not acknowledged, so the peer stops sending within one window). What this skips is the stream's timeout refresh per read (ztunnel never sets timeouts on
- * HBONE streams) and the 'data' event (nothing but the relay reads these streams).
+ * data is not acknowledged, so the peer stops sending within one window). What this skips is the stream's timeout
+ * refresh per read (ztunnel never sets timeouts on HBONE streams) and the 'data' event (nothing but the relay reads
+ * these streams).
  *
  * When those internals are missing (another Node version) it returns false and the relay keeps 'data' events;
  * test/ztunnel/h2-direct-reads.test.ts fails if it stops engaging on the Node we ship with.
  */
 import type { Http2Stream } from 'node:http2';
+import { ownSymbol } from './pooled-reads.js';
 
 interface StreamBaseBinding {
   streamBaseState: Int32Array;
@@ -49,7 +51,7 @@ function streamBase(): StreamBaseBinding | null {
  */
 export function readH2Direct(stream: Http2Stream, sink: (chunk: Buffer) => void): boolean {
   const base = streamBase();
-  const kHandle = Object.getOwnPropertySymbols(stream).find((s) => s.description === 'kHandle');
+  const kHandle = ownSymbol(stream, 'kHandle');
   const handle = kHandle ? ((stream as unknown as Record<symbol, NativeStream | undefined>)[kHandle]) : undefined;
   if (!base || typeof handle?.onread !== 'function' || typeof handle.readStart !== 'function' || stream.destroyed) return false;
   for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) sink(chunk);

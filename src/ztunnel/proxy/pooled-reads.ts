@@ -16,8 +16,9 @@ interface UserBufferHandle {
   useUserBuffer(buf: Uint8Array): void;
 }
 
-function ownSymbol(socket: Socket, description: string): symbol | undefined {
-  return Object.getOwnPropertySymbols(socket).find((s) => s.description === description);
+/** One of Node's per-object symbol-keyed fields (`kBuffer`, `kHandle`, …), found by its description. */
+export function ownSymbol(target: object, description: string): symbol | undefined {
+  return Object.getOwnPropertySymbols(target).find((s) => s.description === description);
 }
 
 /**

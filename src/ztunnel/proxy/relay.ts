@@ -81,6 +81,12 @@ export interface RelayEnd {
   readonly readDirect?: (sink: (chunk: Buffer) => void) => boolean;
 }
 
+/**
+ * A chunk at least this large starts write coalescing for the rest of the event-loop pass (see `forward`); smaller
+ * ones (requests, responses, interactive traffic) are written through without arming the end-of-pass hook.
+ */
+export const COALESCE_FROM_BYTES = 8 * 1024;
+
 /** A read this large marks a bulk connection; only those get pooled read buffers (an idle one would pin 64 KiB). */
 export const BULK_READ_BYTES = 32 * 1024;
 
@@ -153,12 +159,15 @@ export function relay(
         relayed += chunk.length;
         count(chunk.length);
         // The first chunk of an event-loop pass is written at once (a lone request/response pays no extra loop turn);
-        // later ones in the same pass are corked and leave together in one writev when the pass ends. Every TLS
-        // record / DATA frame is its own native callback followed by the nextTick queue, so a nextTick uncork wrote
-        // each 16 KiB chunk alone.
+        // when it is bulk-sized, later ones in the same pass are corked and leave together in one writev when the pass
+        // ends. Every TLS record / DATA frame is its own native callback followed by the nextTick queue, so a nextTick
+        // uncork wrote each 16 KiB chunk alone. Small chunks skip the end-of-pass hook (an Immediate per chunk was a
+        // measurable part of a 1 KiB request's cost) and are simply written.
         if (!inPass) {
-          inPass = true;
-          setImmediate(endPass);
+          if (chunk.length >= COALESCE_FROM_BYTES) {
+            inPass = true;
+            setImmediate(endPass);
+          }
         } else if (!corked) {
           corked = true;
           dst.stream.cork();

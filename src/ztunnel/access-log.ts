@@ -6,9 +6,6 @@ import type { Logger } from '../shared/telemetry/logger.js';
 import type { ResponseFlag } from './hbone/constants.js';
 import { trafficLabels, type LabelInput, type TrafficLabels, type ZtunnelMetrics } from './metrics.js';
 
-const FLUSH_BYTES = 1024 * 1024;
-const FLUSH_INTERVAL_MS = 1000;
-
 export interface ConnectionRecord {
   readonly direction: 'outbound' | 'inbound';
   readonly sourceAddr: string;
@@ -39,16 +36,15 @@ export interface ConnectionTracker {
 
 /**
  * One object per connection (no closures, no retained label sets): a ztunnel holds one per open connection, so its
- * size is per-connection memory. The 23 labels are rebuilt at each flush (every MiB or second while bytes flow, and
- * at the end); prom-client hashes them on every increment anyway, with or without a `labels()` child.
+ * size is per-connection memory. Byte counts reach the labelled counters when the counters are read (a scrape runs
+ * `flush` on every open connection, so each scrape is exact) and when the connection ends; a labelled prom-client
+ * increment hashes all 23 labels, which per chunk cost ~10 % of a busy relay and, flushed every second per
+ * connection, still showed in a 1 KiB request's profile.
  */
 class Tracker implements ConnectionTracker {
   private readonly startMs = Date.now();
-  private lastFlushMs = this.startMs;
   private bytesSent = 0;
   private bytesReceived = 0;
-  // Byte counters are flushed every MiB or second, not per chunk: a labelled prom-client increment hashes all
-  // 23 labels and cost ~10 % of a busy relay.
   private unflushedSent = 0;
   private unflushedReceived = 0;
   private done = false;
@@ -59,23 +55,23 @@ class Tracker implements ConnectionTracker {
     private readonly accessLog: Logger,
   ) {
     metrics.opened.inc(this.labels('-'));
+    metrics.openTrackers.add(this);
   }
 
   received(n: number): void {
     this.bytesReceived += n;
     this.unflushedReceived += n;
-    this.maybeFlush();
   }
 
   sent(n: number): void {
     this.bytesSent += n;
     this.unflushedSent += n;
-    this.maybeFlush();
   }
 
   finish(outcome: ConnectionOutcome, established: boolean): void {
     if (this.done) return;
     this.done = true;
+    this.metrics.openTrackers.delete(this);
     this.flush();
     const final = this.labels(outcome.flag);
     this.metrics.closed.inc(final);
@@ -83,16 +79,8 @@ class Tracker implements ConnectionTracker {
     this.log(outcome);
   }
 
-  private labels(flag: ResponseFlag): TrafficLabels {
-    return trafficLabels({ ...this.rec.labels, flag });
-  }
-
-  private maybeFlush(): void {
-    if (this.unflushedSent + this.unflushedReceived >= FLUSH_BYTES || Date.now() - this.lastFlushMs >= FLUSH_INTERVAL_MS) this.flush();
-  }
-
   /** Byte counters carry the open-time flag `-`, as they did while the connection was live. */
-  private flush(): void {
+  flush(): void {
     if (this.unflushedSent > 0 || this.unflushedReceived > 0) {
       const labels = this.labels('-');
       if (this.unflushedSent > 0) this.metrics.sentBytes.inc(labels, this.unflushedSent);
@@ -100,7 +88,10 @@ class Tracker implements ConnectionTracker {
     }
     this.unflushedSent = 0;
     this.unflushedReceived = 0;
-    this.lastFlushMs = Date.now();
+  }
+
+  private labels(flag: ResponseFlag): TrafficLabels {
+    return trafficLabels({ ...this.rec.labels, flag });
   }
 
   private log(outcome: ConnectionOutcome): void {

@@ -58,17 +58,22 @@ export interface ZtunnelMetrics {
   readonly hboneResponses: Counter<'code'>;
   /** SOCKS5 handshakes refused, by reply code. */
   readonly socksRejections: Counter<'reply'>;
+  /** Open connections whose byte counts are added to `sentBytes`/`receivedBytes` whenever those are read. */
+  readonly openTrackers: Set<{ flush(): void }>;
 }
 
 export function createZtunnelMetrics(registry: Registry): ZtunnelMetrics {
-  const counter = (name: string, help: string): Counter<TrafficLabelName> =>
-    new Counter({ name, help, labelNames: TRAFFIC_LABELS, registers: [registry] });
+  const openTrackers = new Set<{ flush(): void }>();
+  const flushOpen = (): void => openTrackers.forEach((t) => t.flush());
+  const counter = (name: string, help: string, collect?: () => void): Counter<TrafficLabelName> =>
+    new Counter({ name, help, labelNames: TRAFFIC_LABELS, registers: [registry], ...(collect ? { collect } : {}) });
   return {
+    openTrackers,
     opened: counter('istio_tcp_connections_opened_total', 'The total number of TCP connections opened'),
     closed: counter('istio_tcp_connections_closed_total', 'The total number of TCP connections closed'),
     failed: counter('istio_tcp_connections_failed_total', 'The total number of TCP connections that failed to establish'),
-    sentBytes: counter('istio_tcp_sent_bytes_total', 'The size of total bytes sent during response in case of a TCP connection'),
-    receivedBytes: counter('istio_tcp_received_bytes_total', 'The size of total bytes received during request in case of a TCP connection'),
+    sentBytes: counter('istio_tcp_sent_bytes_total', 'The size of total bytes sent during response in case of a TCP connection', flushOpen),
+    receivedBytes: counter('istio_tcp_received_bytes_total', 'The size of total bytes received during request in case of a TCP connection', flushOpen),
     hboneResponses: new Counter({ name: 'ambit_ztunnel_hbone_responses_total', help: 'HBONE CONNECT responses sent, by HTTP status', labelNames: ['code'], registers: [registry] }),
     socksRejections: new Counter({ name: 'ambit_ztunnel_socks5_rejections_total', help: 'SOCKS5 requests refused, by reply code', labelNames: ['reply'], registers: [registry] }),
   };

@@ -73,6 +73,32 @@ describe('ztunnel data path (two nodes)', () => {
     assert.equal(a.zt.pool.snapshot().length, 1);
   });
 
+  it('counts the bytes of an open connection exactly at every scrape', async () => {
+    const labels = { source_workload: 'client', destination_workload: 'echo' };
+    const { reply, socket } = await socks(CLIENT_IP, { ip: SERVER_IP, port: 8080 });
+    assert.equal(reply, 0);
+    const scrape = async () =>
+      [
+        await metricValue(a.registry, 'istio_tcp_received_bytes_total', { ...labels, reporter: 'source' }),
+        await metricValue(b.registry, 'istio_tcp_received_bytes_total', { ...labels, reporter: 'destination' }),
+        await metricValue(a.registry, 'istio_tcp_sent_bytes_total', { ...labels, reporter: 'source' }),
+      ];
+    const before = await scrape();
+    let echoed = 0;
+    socket.on('data', (d: Buffer) => (echoed += d.length)).resume();
+    for (const [i, size] of [1000, 70_000].entries()) {
+      socket.write(randomBytes(size));
+      const want = i === 0 ? 1000 : 71_000;
+      for (const deadline = Date.now() + 5000; echoed < want; ) {
+        assert.ok(Date.now() < deadline, `echoed ${echoed} of ${want} bytes`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      // Still open: the counters already hold every byte relayed so far, in both ztunnels.
+      assert.deepEqual((await scrape()).map((v, k) => v - before[k]!), [want, want, want]);
+    }
+    socket.destroy();
+  });
+
   it('refuses SOCKS5 clients that are not local workloads (reply 0x02)', async () => {
     const { reply, socket } = await socks('127.0.11.250', { ip: SERVER_IP, port: 8080 });
     assert.equal(reply, 2);

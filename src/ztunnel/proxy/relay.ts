@@ -14,7 +14,7 @@ import { constants as h2constants, type Http2Stream } from 'node:http2';
 import { Socket } from 'node:net';
 import { createChunkPool, type ChunkPool } from './chunk-pool.js';
 import { readIntoPool, type PooledChunkSink } from './pooled-reads.js';
-import { readH2Direct } from './h2-direct-reads.js';
+import { readH2Direct, readSocketDirect } from './direct-reads.js';
 
 /** Bytes a relay direction may always queue in the destination before pausing the source. */
 export const RELAY_BUFFER_BYTES = 64 * 1024;
@@ -75,8 +75,8 @@ export interface RelayEnd {
    */
   readonly readPooled?: (pool: ChunkPool, sink: PooledChunkSink) => boolean;
   /**
-   * Hands every chunk read from now on to `sink` instead of emitting 'data' (h2-direct-reads.ts). False when this
-   * side cannot (then 'data' events keep coming).
+   * Hands every chunk read from now on to `sink` instead of emitting 'data' (direct-reads.ts). False when this side
+   * cannot (then 'data' events keep coming). A later `readPooled` takes over from it.
    */
   readonly readDirect?: (sink: (chunk: Buffer) => void) => boolean;
 }
@@ -102,6 +102,7 @@ export interface RelayResult {
 }
 
 export function socketEnd(socket: Socket): RelayEnd {
+  let stopDirect: (() => void) | undefined;
   return {
     stream: socket,
     reset: () => (socket.destroyed ? undefined : socket.resetAndDestroy()),
@@ -110,7 +111,12 @@ export function socketEnd(socket: Socket): RelayEnd {
       // The write callback fires once everything queued is in the kernel; the grace covers the application's read.
       socket.write(Buffer.alloc(0), () => setTimeout(() => (socket.destroyed ? undefined : socket.resetAndDestroy()), RESET_GRACE_MS).unref());
     },
-    readPooled: (pool, sink) => readIntoPool(socket, pool, sink),
+    readPooled: (pool, sink) => {
+      stopDirect?.();
+      stopDirect = undefined;
+      return readIntoPool(socket, pool, sink);
+    },
+    readDirect: (sink) => (stopDirect = readSocketDirect(socket, sink)) !== undefined,
   };
 }
 
@@ -176,11 +182,12 @@ export function relay(
         const accepted = release ? dst.stream.write(chunk, release) : dst.stream.write(chunk);
         if (!accepted && dst.stream.writableLength >= budget.bound()) src.stream.pause();
       };
-      src.readDirect?.(forward);
-      src.stream.on('data', (chunk: Buffer) => {
+      const onChunk = (chunk: Buffer): void => {
         forward(chunk);
         if (!pooled && chunk.length >= BULK_READ_BYTES && src.readPooled) pooled = src.readPooled(budget.pool, forward);
-      });
+      };
+      src.readDirect?.(onChunk);
+      src.stream.on('data', onChunk);
       dst.stream.on('drain', () => src.stream.resume());
       src.stream.on('end', () => {
         if (src.wasReset?.()) return abort(new Error('stream reset by peer'), src, dst, relayed);

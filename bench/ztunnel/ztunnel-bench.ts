@@ -9,6 +9,8 @@
  *   --lat      latency only, three 10 s runs   --t16  eight 16-connection throughput samples (iteration aids)
  *   --cps      new connections/s only, three 4 s samples
  *   ZT_BENCH_LAT_DETAIL=1: latency percentiles up to max and every request slower than 3 ms (when in the run)
+ *   --floor    latency only (as --lat) of every path plus three Node-only tunnels (`floor-proxy.ts`: TCP relay, mTLS,
+ *              HTTP/2 CONNECT over mTLS), each with its processes' CPU per request: the cost of Node itself
  *   --only=ztunnel|haproxy   skip the other tunnel   env ZT_BENCH_PROF_DIR=dir: --cpu-prof the ztunnels;
  *   ZT_BENCH_NODE_FLAGS: more Node flags for them; ZT_BENCH_KEEP=1 keeps the temp dir (up.log)
  */
@@ -32,17 +34,18 @@ const HAPROXY_1 = '127.0.19.31';
 const HAPROXY_2 = '127.0.19.32';
 const CONTROL_PLANE = '127.0.18.1';
 const PORTS = { sink: 9000, echo: 9001, oneShot: 9002, web: 8080 } as const;
+const FLOOR_PORT = 18080;
 const quick = process.argv.includes('--quick');
 /** Node flags added to every ztunnel process (profiling, experiments), in both modes. */
 const EXTRA_FLAGS = [...(process.env.ZT_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZT_BENCH_PROF_DIR}`] : []), ...(process.env.ZT_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
-/** `--static` processes get the V8 flags `ambit up` gives ztunnels (`--default-heap`: none). */
+/** `--static` and `--floor` processes get the V8 flags `ambit up` gives ztunnels (`--default-heap`: none). */
 const NODE_PROC_FLAGS = [...(process.argv.includes('--default-heap') ? [] : ZTUNNEL_NODE_ARGS), ...EXTRA_FLAGS];
 
 const here = new URL('.', import.meta.url).pathname;
 const children: ChildProcess[] = [];
 
 function forkReady(script: string, args: string[]): Promise<ChildProcess> {
-  const child = fork(join(here, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: script === 'node-proc.js' ? NODE_PROC_FLAGS : [] });
+  const child = fork(join(here, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: script === 'node-proc.js' || script === 'floor-proxy.js' ? NODE_PROC_FLAGS : [] });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
@@ -95,6 +98,26 @@ async function startHaproxyPair(dir: string, ca: Awaited<ReturnType<typeof creat
     children.push(child);
   }
   await new Promise((r) => setTimeout(r, 500));
+}
+
+/** `--floor`: a pair of floor-proxy processes per mode on its own addresses; returns each mode's entry point. */
+async function startFloorPairs(dir: string, ca: Awaited<ReturnType<typeof createFakeCa>>): Promise<Record<string, { connect: Connector; pids: number[] }>> {
+  for (const name of ['floor-client', 'floor-server']) {
+    const { keyPem, chain } = await ca.fetch(`spiffe://cluster.local/ns/bench/sa/${name}`);
+    await writeFile(join(dir, `${name}.pem`), chain.join('') + keyPem);
+  }
+  const out: Record<string, { connect: Connector; pids: number[] }> = {};
+  let host = 41;
+  for (const mode of ['tcp', 'tls', 'h2']) {
+    const [outer, inner] = [`127.0.19.${host++}`, `127.0.19.${host++}`];
+    const server = await forkReady('floor-proxy.js', [mode, 'server', inner, String(FLOOR_PORT), BACKEND, String(PORTS.web), dir]);
+    const client = await forkReady('floor-proxy.js', [mode, 'client', outer, String(FLOOR_PORT), inner, String(FLOOR_PORT), dir]);
+    out[`node-${mode}`] = {
+      connect: (p) => (p === 'web' ? tcp(outer, FLOOR_PORT) : Promise.reject(new Error(`--floor paths carry only the HTTP latency load, not ${p}`))),
+      pids: [client.pid!, server.pid!],
+    };
+  }
+  return out;
 }
 
 /** Static mode (`--static`): each ztunnel a bare data path with pre-issued certificates and no control plane. */
@@ -211,10 +234,15 @@ async function main(): Promise<void> {
       haproxy: (p) => tcp(HAPROXY_1, PORTS[p] + 10000),
       ztunnel: (p) => socks(BACKEND, PORTS[p]),
     };
+    const floor = process.argv.includes('--floor');
+    for (const [name, pair] of Object.entries(floor ? await startFloorPairs(dir, ca) : {})) {
+      paths[name] = pair.connect;
+      proxyPids[name] = pair.pids;
+    }
     // RSS first, on fresh processes: with 1,000 open connections through the ztunnels.
     const before = [await rssMiB(za!), await rssMiB(zb!)];
     const open: net.Socket[] = [];
-    const iteration = ['--lat', '--t1', '--t16', '--cps'].some((f) => process.argv.includes(f));
+    const iteration = ['--lat', '--t1', '--t16', '--cps', '--floor'].some((f) => process.argv.includes(f));
     for (let i = 0; i < (iteration ? 0 : 1000); i += 100) open.push(...(await Promise.all(Array.from({ length: 100 }, () => socks(BACKEND, PORTS.echo)))));
     if (open.length) await new Promise((r) => setTimeout(r, 1000));
     const withConns = [await rssMiB(za!), await rssMiB(zb!)];
@@ -230,7 +258,7 @@ async function main(): Promise<void> {
       if (!iteration) break;
       if (only && name !== only && name !== 'direct') continue;
       await httpLatency(connect, 1000, LATENCY_WARMUP_MS);
-      if (process.argv.includes('--lat')) {
+      if (process.argv.includes('--lat') || floor) {
         // Iteration aid: the latency measurement alone, three times.
         const runs = [];
         const cpuUsed = await cpuMeter(proxyPids[name]!);

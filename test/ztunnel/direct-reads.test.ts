@@ -38,6 +38,36 @@ async function h2Pair(respond: (stream: http2.ServerHttp2Stream) => void): Promi
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
+/**
+ * Reads `stream` through `engage`, pauses it once 1 MiB has arrived, runs `whilePaused` 300 ms later with the bytes
+ * that arrived since the pause, then resumes it to the end; returns everything received, in order.
+ */
+async function readWithPause(
+  stream: NodeJS.ReadableStream & NodeJS.EventEmitter,
+  engage: (sink: (chunk: Uint8Array) => void) => void,
+  whilePaused: (bytesSincePause: number) => void,
+): Promise<Buffer> {
+  const got: Buffer[] = [];
+  let received = 0;
+  let pausedAt = -1;
+  engage((chunk) => {
+    got.push(Buffer.from(chunk));
+    received += chunk.length;
+    if (pausedAt < 0 && received >= 1024 * 1024) {
+      pausedAt = received;
+      stream.pause();
+    }
+  });
+  stream.resume();
+  while (pausedAt < 0) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 300));
+  whilePaused(received - pausedAt);
+  const ended = new Promise<void>((r) => stream.once('end', r));
+  stream.resume();
+  await ended;
+  return Buffer.concat(got);
+}
+
 test('direct reads engage and deliver every byte in order, then end', async () => {
   const body = randomBytes(4 * 1024 * 1024 + 123);
   const { req, close } = await h2Pair((s) => s.end(body));
@@ -58,29 +88,13 @@ test('a paused stream stops taking data within the flow-control window, and resu
   const body = randomBytes(8 * 1024 * 1024);
   let serverDone = false;
   const { req, close } = await h2Pair((s) => s.end(body, () => (serverDone = true)));
-  const got: Buffer[] = [];
-  let received = 0;
-  let pausedAt = -1;
-  readH2Direct(req, (chunk) => {
-    got.push(Buffer.from(chunk));
-    received += chunk.length;
-    if (pausedAt < 0 && received >= 1024 * 1024) {
-      pausedAt = received;
-      req.pause();
-    }
+  const all = await readWithPause(req, (sink) => readH2Direct(req, sink), (whilePaused) => {
+    // While paused, Node still hands over what it has already decoded, but stops acknowledging it, so the server is
+    // held to one stream window (Node's default 64 KiB) plus what was in flight.
+    assert.ok(whilePaused <= 256 * 1024, `received ${whilePaused} bytes while paused`);
+    assert.equal(serverDone, false, 'the server must be held back by flow control');
   });
-  req.resume();
-  while (pausedAt < 0) await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 300));
-  // While paused, Node still hands over what it has already decoded, but stops acknowledging it, so the server is
-  // held to one stream window (Node's default 64 KiB) plus what was in flight.
-  const whilePaused = received - pausedAt;
-  assert.ok(whilePaused <= 256 * 1024, `received ${whilePaused} bytes while paused`);
-  assert.equal(serverDone, false, 'the server must be held back by flow control');
-  const ended = new Promise<void>((r) => req.once('end', r));
-  req.resume();
-  await ended;
-  assert.equal(sha(Buffer.concat(got)), sha(body));
+  assert.equal(sha(all), sha(body));
   await close();
 });
 
@@ -139,26 +153,11 @@ test('a paused socket leaves data in the kernel, holding the sender back, and re
   const body = randomBytes(32 * 1024 * 1024);
   let serverDone = false;
   const { client, close } = await tcpPair((s) => s.end(body, () => (serverDone = true)));
-  const got: Buffer[] = [];
-  let received = 0;
-  let pausedAt = -1;
-  readSocketDirect(client, (chunk) => {
-    got.push(Buffer.from(chunk));
-    received += chunk.length;
-    if (pausedAt < 0 && received >= 1024 * 1024) {
-      pausedAt = received;
-      client.pause();
-    }
+  const all = await readWithPause(client, (sink) => readSocketDirect(client, sink), (whilePaused) => {
+    assert.equal(whilePaused, 0, 'nothing is read while paused');
+    assert.equal(serverDone, false, 'the sender must be held back by the TCP window');
   });
-  client.resume();
-  while (pausedAt < 0) await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(received, pausedAt, 'nothing is read while paused');
-  assert.equal(serverDone, false, 'the sender must be held back by the TCP window');
-  const ended = new Promise<void>((r) => client.once('end', r));
-  client.resume();
-  await ended;
-  assert.equal(sha(Buffer.concat(got)), sha(body));
+  assert.equal(sha(all), sha(body));
   await close();
 });
 

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import { GRPC_STATUS, GrpcCallError, grpcStatusName } from './grpc-status.js';
+import { keepSessionAlive } from '../h2-keepalive.js';
 
 export interface GrpcChannelOptions {
   /** `host:port` (IPv6 as `[::1]:port`). */
@@ -24,6 +25,13 @@ export interface GrpcChannelOptions {
    * `grpc.client_idle_timeout_ms`, default 30 min). A CA channel used twice a day need not hold a TLS session.
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * HTTP/2 PING interval and ack timeout while calls are open (Istio's gRPC keepalive defaults: 30 s and 10 s; istiod
+   * accepts one PING per 15 s, and none on a connection without calls). A control plane that vanishes without
+   * closing the connection fails the open calls (UNAVAILABLE) instead of leaving them waiting.
+   */
+  readonly keepaliveIntervalMs?: number;
+  readonly keepaliveTimeoutMs?: number;
 }
 
 export interface GrpcCallOptions {
@@ -64,6 +72,8 @@ export interface GrpcChannel {
 
 const DEFAULT_MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
 const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+const DEFAULT_KEEPALIVE_INTERVAL_MS = 30_000;
+const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
 
 export function createGrpcChannel(opts: GrpcChannelOptions): GrpcChannel {
   const authority = opts.authority ?? opts.tls?.servername ?? opts.address;
@@ -106,12 +116,16 @@ export function createGrpcChannel(opts: GrpcChannelOptions): GrpcChannel {
     s.once('close', () => {
       if (session === s) session = undefined;
     });
-    if (opts.windowBytes) {
-      const windowBytes = opts.windowBytes;
-      s.once('connect', () => {
-        if (!s.destroyed) s.setLocalWindowSize(windowBytes);
+    s.once('connect', () => {
+      if (s.destroyed) return;
+      if (opts.windowBytes) s.setLocalWindowSize(opts.windowBytes);
+      keepSessionAlive(s, {
+        intervalMs: opts.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+        timeoutMs: opts.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+        label: `gRPC ${opts.address}`,
+        while: () => activeCalls > 0 && session === s,
       });
-    }
+    });
     s.unref();
     session = s;
     return s;

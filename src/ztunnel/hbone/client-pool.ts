@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { parseSpiffeId } from '../../shared/constants.js';
+import { keepSessionAlive } from '../../shared/h2-keepalive.js';
 import type { CertManager } from '../identity/cert-manager.js';
 import { formatHostPort } from '../state/ip.js';
 import * as C from './constants.js';
@@ -212,23 +213,10 @@ function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>
       if (settled) return;
       settled = true;
       if (!session.destroyed) session.setLocalWindowSize(C.CONNECTION_WINDOW_BYTES);
-      startKeepalive(session, config);
+      keepSessionAlive(session, { intervalMs: config.keepaliveIntervalMs ?? C.KEEPALIVE_INTERVAL_MS, timeoutMs: config.keepaliveTimeoutMs ?? C.KEEPALIVE_TIMEOUT_MS, label: 'HBONE' });
       resolve(session);
     });
   });
-}
-
-function startKeepalive(session: http2.ClientHttp2Session, config: HbonePoolConfig): void {
-  const timeoutMs = config.keepaliveTimeoutMs ?? C.KEEPALIVE_TIMEOUT_MS;
-  const interval = setInterval(() => {
-    // 'close' (which clears this interval) comes a tick after destroy(); ping() on a destroyed session throws.
-    if (session.destroyed || session.closed) return clearInterval(interval);
-    const deadline = setTimeout(() => session.destroy(new Error('HBONE keepalive: no PING ack')), timeoutMs);
-    deadline.unref();
-    if (!session.ping((err) => (err ? undefined : clearTimeout(deadline)))) clearTimeout(deadline);
-  }, config.keepaliveIntervalMs ?? C.KEEPALIVE_INTERVAL_MS);
-  interval.unref();
-  session.once('close', () => clearInterval(interval));
 }
 
 const ignoreError = (): void => undefined;

@@ -1,6 +1,8 @@
 /** The node:http2 gRPC client against a real grpc-js server: messages, statuses, deadlines, limits, streams. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createGrpcChannel, GRPC_STATUS, GrpcCallError, type GrpcMethod } from '../../../src/shared/xds/grpc-h2.js';
 
@@ -109,4 +111,68 @@ test('an idle channel closes its connection after idleTimeoutMs and reconnects f
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(sockets(), before, 'the idle connection was closed (both ends)');
   assert.equal(await ch.unary(text('/t.T/Echo'), 'two'), 'echo two');
+});
+
+test('a server that goes silent without closing fails the open call through keepalive, and the next call reconnects', async (t) => {
+  const upstream = await startServer(t);
+  const [upHost, upPort] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))];
+  // A relay in front of the server that can black-hole the connections it holds: bytes stop flowing both ways, but
+  // neither side sees a FIN or RST, as when the server's node disappears.
+  let silent = false;
+  const held: net.Socket[] = [];
+  const relay = net.createServer((down) => {
+    const up = net.connect({ host: upHost, port: upPort });
+    held.push(down, up);
+    down.on('data', (d: Buffer) => (silent ? undefined : up.write(d)));
+    up.on('data', (d: Buffer) => (silent ? undefined : down.write(d)));
+    down.on('error', () => up.destroy());
+    up.on('error', () => down.destroy());
+  });
+  await new Promise<void>((r) => relay.listen(0, HOST, r));
+  // Before the server's own t.after (they run in order): its graceful shutdown waits for the relayed session.
+  const cut = (): void => held.forEach((s) => s.destroy());
+  t.after(() => new Promise<void>((r) => relay.close(() => r())));
+  const ch = createGrpcChannel({ address: `${HOST}:${(relay.address() as net.AddressInfo).port}`, keepaliveIntervalMs: 100, keepaliveTimeoutMs: 200 });
+  t.after(() => ch.close());
+
+  const call = ch.call(text('/t.T/Chat'));
+  const failed = new Promise<GrpcCallError>((resolve, reject) => {
+    call.on('error', resolve);
+    call.on('end', () => reject(new Error('the call ended OK')));
+  });
+  const first = new Promise<string>((r) => call.once('data', r));
+  call.write('hello');
+  assert.equal(await first, 're hello');
+  await new Promise((r) => setTimeout(r, 400)); // several keepalive rounds on a healthy connection change nothing
+  silent = true;
+  const startedAt = Date.now();
+  const err = await Promise.race([failed, new Promise<never>((_, reject) => setTimeout(() => (cut(), reject(new Error('the call still waits 3 s after the server went silent'))), 3000))]);
+  assert.equal(err.code, GRPC_STATUS.UNAVAILABLE);
+  assert.match(err.details, /keepalive: no PING ack within 200 ms/);
+  assert.ok(Date.now() - startedAt < 2000, `noticed after ${Date.now() - startedAt} ms`);
+
+  silent = false; // new connections through the relay work again; the dead session must not be reused
+  assert.equal(await ch.unary(text('/t.T/Echo'), 'back', { deadline: Date.now() + 2000 }), 'echo back');
+  ch.close();
+  cut();
+});
+
+test('keepalive pings only while a call is open (istiod treats PINGs on a connection without calls as abuse)', async (t) => {
+  const server = http2.createServer();
+  let pings = 0;
+  server.on('session', (s) => s.on('ping', () => pings++));
+  server.on('stream', (stream) => stream.respond({ ':status': 200, 'content-type': 'application/grpc' })); // never ends
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const ch = createGrpcChannel({ address: `${HOST}:${(server.address() as net.AddressInfo).port}`, keepaliveIntervalMs: 50, keepaliveTimeoutMs: 1000, idleTimeoutMs: 60_000 });
+  t.after(() => ch.close());
+  const call = ch.call(text('/t.T/Chat'));
+  call.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.ok(pings >= 3, `${pings} pings while the call was open`);
+  call.cancel();
+  await new Promise((r) => setTimeout(r, 100));
+  const afterCall = pings;
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(pings, afterCall, 'no pings on the idle connection');
 });

@@ -49,6 +49,15 @@ test('clauses AND-ed, matches inside a clause OR-ed; a policy with no rules matc
   assert.equal(ev([[[nsFrontend], [port9090]]]), false, 'AND across clauses');
   assert.equal(ev([[]]), true, 'empty rule matches everything (rules: [{}])');
   assert.equal(ev([]), false, 'ALLOW with no rules: allow-nothing');
+  assert.equal(ev([[[match({})]]]), false, 'an empty match inside a clause is skipped, never matches');
+  assert.equal(ev([[[match({}), nsFrontend]]]), true, 'the other matches of that clause still count');
+});
+
+test('DENY whose rule kept only an empty match (HTTP-only fields dropped by istiod) has no effect at L4', () => {
+  const deny = policy({ name: 'deny-jwtless', action: 'DENY', rules: [[[match({})]]] });
+  assert.deepEqual(evaluate([deny], conn), { allow: true, dryRunDenials: [] });
+  const denyPort = policy({ name: 'deny-8080-http', action: 'DENY', rules: [[[match({})], [match({ destinationPorts: [8080] })]]] });
+  assert.equal(evaluate([denyPort], conn).allow, true, 'a clause of only empty matches fails the whole rule');
 });
 
 test('plaintext (no identity): identity rules never match, not_principals presence matches (STRICT mTLS deny)', () => {

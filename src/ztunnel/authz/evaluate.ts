@@ -39,7 +39,11 @@ function matchesPolicy(p: ZPolicy, conn: ConnectionAttributes): boolean {
   return p.rules.some((rule) => matchesRule(rule, conn));
 }
 
-/** Clauses AND-ed; inside a clause the matches are OR-ed. An empty clause list matches. */
+/**
+ * Clauses AND-ed; inside a clause the matches are OR-ed. An empty clause list matches (`rules: [{}]`), but an empty
+ * match inside a clause never does: istiod leaves one behind when a DENY rule held only HTTP attributes, and Istio's
+ * ztunnel skips it, so such a rule has no effect instead of denying everything.
+ */
 function matchesRule(rule: PolicyRule, conn: ConnectionAttributes): boolean {
   return rule.every((clause) => clause.some((m) => matchesMatch(m, conn)));
 }
@@ -63,7 +67,8 @@ function matchesMatch(m: PolicyMatch, conn: ConnectionAttributes): boolean {
     [m.serviceAccounts.length > 0, () => peer !== undefined && m.serviceAccounts.some((s) => s.namespace === peer.namespace && s.serviceAccount === peer.serviceAccount)],
     [m.notServiceAccounts.length > 0, () => !(peer !== undefined && m.notServiceAccounts.some((s) => s.namespace === peer.namespace && s.serviceAccount === peer.serviceAccount))],
   ];
-  return checks.every(([applies, check]) => !applies || check());
+  const applicable = checks.filter(([applies]) => applies);
+  return applicable.length > 0 && applicable.every(([, check]) => check());
 }
 
 function matchString(m: StringMatch, value: string): boolean {

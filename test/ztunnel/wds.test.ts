@@ -8,6 +8,7 @@ import { createStateStore } from '../../src/ztunnel/state/store.js';
 import { applyWdsDelta } from '../../src/ztunnel/state/wds-apply.js';
 import { resolveOutbound } from '../../src/ztunnel/state/resolve.js';
 import { ipToBytes, normalizeIp, parseIpPort, cidrContains } from '../../src/ztunnel/state/ip.js';
+import { workload } from './support/mesh.js';
 
 const root = loadProtoRoot(['istio/workload.proto', 'istio/authorization.proto']);
 const enc = (type: string, obj: Record<string, unknown>) => {
@@ -70,4 +71,24 @@ test('IP helpers: IPv6 normalization, brackets, CIDR containment', () => {
   assert.equal(parseIpPort('host:80'), undefined);
   assert.equal(cidrContains('2001:db8::', 32, '2001:db8:ffff::1'), true);
   assert.equal(cidrContains('10.0.0.0', 8, '2001:db8::1'), false);
+});
+
+const workloadIn = (namespace: string) => workload({ name: 'w', namespace, ip: '10.1.0.40', node: 'n1' });
+
+test('Authorization CIDRs: length 0 is /0 (not a host); an impossible length or port NACKs the policy, naming the field', () => {
+  const state = createStateStore({ nodeName: 'n1' });
+  const decoders = { decodeAddress, decodeAuthorization };
+  const put = (name: string, obj: Record<string, unknown>) =>
+    applyWdsDelta(state, decoders, TYPE_URLS.authorization, [{ name, version: '1', resource: { type_url: TYPE_URLS.authorization, value: enc('istio.security.Authorization', obj) } }], []);
+  assert.deepEqual(put('demo/any-v4', { name: 'any-v4', namespace: 'demo', scope: 1, action: 1, groups: [{ rules: [{ matches: [{ source_ips: [{ address: ipToBytes('0.0.0.0'), length: 0 }] }] }] }] }), []);
+  const [p] = state.policiesFor(workloadIn('demo'));
+  assert.deepEqual(p?.rules[0]?.[0]?.[0]?.sourceIps, [{ ip: '0.0.0.0', length: 0 }]);
+  assert.equal(cidrContains('0.0.0.0', 0, '192.0.2.77'), true);
+
+  const tooLong = put('demo/bad', { name: 'bad', namespace: 'demo', scope: 1, action: 0, groups: [{ rules: [{ matches: [{ not_source_ips: [{ address: ipToBytes('10.9.0.0'), length: 33 }] }] }] }] });
+  assert.equal(tooLong.length, 1);
+  assert.match(tooLong[0]!, /demo\/bad: groups\[0\]\.rules\[0\]\.matches\[0\]\.not_source_ips\[0\]: length 33 is not a prefix length of 10\.9\.0\.0/);
+  const badPort = put('demo/bad-port', { name: 'bad-port', namespace: 'demo', scope: 1, action: 0, groups: [{ rules: [{ matches: [{ destination_ports: [70000] }] }] }] });
+  assert.match(badPort[0] ?? '', /destination_ports\[0\]: 70000 is not a port/);
+  assert.deepEqual(state.policiesFor(workloadIn('demo')).map((x) => x.key), ['demo/any-v4'], 'the rejected policies are not installed');
 });

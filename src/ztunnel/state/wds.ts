@@ -166,23 +166,42 @@ export function convertAuthorization(input: unknown): Converted<ZPolicy> {
   }
   if (action !== 'ALLOW' && action !== 'DENY') return { ok: false, error: `Authorization ${namespace}/${name}: action: ${action} is not supported` };
   const groups = arr(p.groups ?? p.rules);
-  const rules: PolicyRule[] = groups.map((g) => arr(obj(g).rules ?? obj(g).clauses).map((c) => arr(obj(c).matches).map(convertMatch)));
+  const problems: string[] = [];
+  const rules: PolicyRule[] = groups.map((g, gi) =>
+    arr(obj(g).rules ?? obj(g).clauses).map((c, ci) =>
+      arr(obj(c).matches).map((m, mi) => convertMatch(m, `groups[${gi}].rules[${ci}].matches[${mi}]`, problems)),
+    ),
+  );
+  // A match that cannot be read is never narrowed or widened silently: the whole policy is NACKed.
+  if (problems.length > 0) return { ok: false, error: `Authorization ${namespace}/${name}: ${problems.join('; ')}` };
   return { ok: true, value: { name, namespace, key: `${namespace}/${name}`, scope, action, rules, dryRun: p.dry_run === true } };
 }
 
-function convertMatch(input: unknown): PolicyMatch {
+function convertMatch(input: unknown, path: string, problems: string[]): PolicyMatch {
   const m = obj(input);
+  const cidrs = (field: string): Cidr[] =>
+    arr(m[field]).flatMap((a, i) => {
+      const c = cidr(a);
+      if (typeof c === 'string') problems.push(`${path}.${field}[${i}]: ${c}`);
+      return typeof c === 'string' ? [] : [c];
+    });
+  const ports = (field: string): number[] =>
+    arr(m[field]).map((v, i) => {
+      const port = num(v);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${path}.${field}[${i}]: ${String(v)} is not a port`);
+      return port;
+    });
   return {
     namespaces: arr(m.namespaces).flatMap(stringMatch),
     notNamespaces: arr(m.not_namespaces).flatMap(stringMatch),
     principals: arr(m.principals).flatMap(stringMatch),
     notPrincipals: arr(m.not_principals).flatMap(stringMatch),
-    sourceIps: arr(m.source_ips).flatMap(cidr),
-    notSourceIps: arr(m.not_source_ips).flatMap(cidr),
-    destinationIps: arr(m.destination_ips).flatMap(cidr),
-    notDestinationIps: arr(m.not_destination_ips).flatMap(cidr),
-    destinationPorts: arr(m.destination_ports).map(num),
-    notDestinationPorts: arr(m.not_destination_ports).map(num),
+    sourceIps: cidrs('source_ips'),
+    notSourceIps: cidrs('not_source_ips'),
+    destinationIps: cidrs('destination_ips'),
+    notDestinationIps: cidrs('not_destination_ips'),
+    destinationPorts: ports('destination_ports'),
+    notDestinationPorts: ports('not_destination_ports'),
     serviceAccounts: arr(m.service_accounts).map(serviceAccount),
     notServiceAccounts: arr(m.not_service_accounts).map(serviceAccount),
   };
@@ -197,13 +216,15 @@ function stringMatch(input: unknown): StringMatch[] {
   return []; // Istio quirk: an empty StringMatch never matches, so it is dropped.
 }
 
-function cidr(input: unknown): Cidr[] {
+/** An `istio.workload.Address`-style CIDR. Length 0 is /0 (proto3 does not encode it; istiod sends 32/128 for hosts). */
+function cidr(input: unknown): Cidr | string {
   const a = obj(input);
   const ip = bytesToIp(a.address);
-  if (!ip) return [];
+  if (!ip) return 'address is not a 4- or 16-byte IP';
   const full = ip.includes(':') ? 128 : 32;
   const length = num(a.length);
-  return [{ ip, length: length > 0 && length <= full ? length : full }];
+  if (!Number.isInteger(length) || length < 0 || length > full) return `length ${String(a.length)} is not a prefix length of ${ip} (0-${full})`;
+  return { ip, length };
 }
 
 function serviceAccount(input: unknown): ServiceAccountMatch {

@@ -97,6 +97,21 @@ test('unknown fields in AuthorizationPolicy sources are rejected (typo guard)', 
   assertError(r, 'spec.rules[0].from[0].source.principal', /unknown field/);
 });
 
+test('AuthorizationPolicy addresses, ports and service accounts are checked, naming the field', () => {
+  const ap = (rule: string) => check(`apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: ns}\nspec:\n  rules:\n    - ${rule}\n`);
+  assertError(ap('from: [{source: {ipBlocks: ["10.9.0.0/16", "10.9.0.0/33"]}}]'), 'spec.rules[0].from[0].source.ipBlocks[1]', /"10\.9\.0\.0\/33" is not an IP address or CIDR/);
+  assertError(ap('from: [{source: {notIpBlocks: ["10.0.0.256"]}}]'), 'spec.rules[0].from[0].source.notIpBlocks[0]', /not an IP address or CIDR/);
+  assertError(ap('from: [{source: {remoteIpBlocks: ["2001:db8::/129"]}}]'), 'spec.rules[0].from[0].source.remoteIpBlocks[0]', /not an IP address or CIDR/);
+  assertError(ap('to: [{operation: {ports: ["8080", "http"]}}]'), 'spec.rules[0].to[0].operation.ports[1]', /"http" is not a port/);
+  assertError(ap('to: [{operation: {notPorts: ["0"]}}]'), 'spec.rules[0].to[0].operation.notPorts[0]', /not a port \(1-65535\)/);
+  assertError(ap('when: [{key: destination.port, values: ["65536"]}]'), 'spec.rules[0].when[0].values[0]', /not a port/);
+  assertError(ap('when: [{key: source.ip, notValues: ["nope"]}]'), 'spec.rules[0].when[0].notValues[0]', /not an IP address or CIDR/);
+  assertError(ap('from: [{source: {serviceAccounts: [web], namespaces: [ns]}}]'), 'spec.rules[0].from[0].source.serviceAccounts', /cannot be combined with namespaces/);
+  assertError(ap('from: [{source: {notServiceAccounts: ["ns/*"]}}]'), 'spec.rules[0].from[0].source.notServiceAccounts[0]', /no wildcards/);
+  const ok = ap('from: [{source: {ipBlocks: ["0.0.0.0/0", "10.1.2.3", "2001:db8::/32"], serviceAccounts: [web, "other/api"]}}]\n      to: [{operation: {ports: ["1", "65535"]}}]\n      when: [{key: "request.headers[x-port]", values: ["not-a-port"]}]');
+  assert.equal(ok.outcome, 'valid', JSON.stringify(ok));
+});
+
 test('AuthorizationPolicy keeps absent rules distinct from an empty list; targetRef merges into targetRefs', () => {
   const none = check('apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-all}\nspec: {}\n');
   assert.ok(none.outcome === 'valid' && none.object.kind === 'AuthorizationPolicy' && none.object.spec.rules === undefined);

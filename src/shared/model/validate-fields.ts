@@ -133,6 +133,24 @@ export function readIp(p: Problems, v: unknown, path: string, required: boolean)
   return s;
 }
 
+/** `ip` or `ip/len` with len within the family's width; records a problem naming the value otherwise. */
+export function checkIpOrCidr(p: Problems, s: string, path: string): boolean {
+  const slash = s.indexOf('/');
+  const ip = slash >= 0 ? s.slice(0, slash) : s;
+  const bits = slash >= 0 ? s.slice(slash + 1) : undefined;
+  const family = isIP(ip);
+  const ok = family !== 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+  if (!ok) p.push({ field: path, message: `"${s}" is not an IP address or CIDR` });
+  return ok;
+}
+
+/** A port given as a string (AuthorizationPolicy `ports`, `destination.port` conditions): 1-65535. */
+export function checkPortString(p: Problems, s: string, path: string): boolean {
+  const ok = /^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535;
+  if (!ok) p.push({ field: path, message: `"${s}" is not a port (1-65535)` });
+  return ok;
+}
+
 export function checkLabelKey(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;

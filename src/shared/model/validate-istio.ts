@@ -2,6 +2,7 @@
 import type {
   AuthorizationPolicySpec,
   AuthzRule,
+  AuthzSource,
   JwtRule,
   ObjectReference,
   RequestAuthenticationSpec,
@@ -10,7 +11,9 @@ import type {
 } from './objects.js';
 import { readObjectRef } from './validate-refs.js';
 import {
+  checkIpOrCidr,
   checkKnownFields,
+  checkPortString,
   isObject,
   optBool,
   optString,
@@ -85,7 +88,7 @@ export function validateServiceEntrySpec(p: Problems, raw: RawObject): ServiceEn
   if (workloadSelector && endpoints.length > 0) p.push({ field: 'spec.workloadSelector', message: 'cannot be combined with spec.endpoints' });
   const addresses = readList(p, spec.addresses, 'spec.addresses', (item, path) => {
     const s = optString(p, item, path);
-    if (s && !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(s)) p.push({ field: path, message: `"${s}" is not an IP address or CIDR` });
+    if (s) checkIpOrCidr(p, s, path);
     return s;
   });
   return {
@@ -116,6 +119,34 @@ function readStringFields<F extends string>(p: Problems, o: RawObject, path: str
   return out;
 }
 
+const IP_SOURCE_FIELDS = ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
+const IDENTITY_SOURCE_FIELDS = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces'] as const;
+/** `when` keys whose values are addresses or ports, checked like the matching source/operation fields. */
+const IP_CONDITION_KEYS: ReadonlySet<string> = new Set(['source.ip', 'remote.ip', 'destination.ip']);
+const PORT_CONDITION_KEYS: ReadonlySet<string> = new Set(['destination.port']);
+
+function checkEach(values: readonly string[] | undefined, path: string, check: (s: string, at: string) => boolean): void {
+  values?.forEach((v, i) => check(v, `${path}[${i}]`));
+}
+
+function readAuthzSource(p: Problems, src: RawObject, path: string): { source: AuthzSource } {
+  const source = readStringFields(p, src, path, SOURCE_FIELDS);
+  for (const f of IP_SOURCE_FIELDS) checkEach(source[f], `${path}.${f}`, (v, at) => checkIpOrCidr(p, v, at));
+  const accounts = (source.serviceAccounts?.length ?? 0) + (source.notServiceAccounts?.length ?? 0);
+  const identity = IDENTITY_SOURCE_FIELDS.filter((f) => (source[f]?.length ?? 0) > 0);
+  if (accounts > 0 && identity.length > 0) {
+    p.push({ field: `${path}.serviceAccounts`, message: `cannot be combined with ${identity.join(', ')} in the same source` });
+  }
+  for (const f of ['serviceAccounts', 'notServiceAccounts'] as const) {
+    checkEach(source[f], `${path}.${f}`, (v, at) => {
+      const ok = v !== '' && !v.includes('*') && v.split('/').length <= 2 && !v.split('/').includes('');
+      if (!ok) p.push({ field: at, message: `"${v}" is not <namespace>/<serviceaccount> or <serviceaccount> (no wildcards)` });
+      return ok;
+    });
+  }
+  return { source };
+}
+
 function readAuthzRule(p: Problems, item: unknown, path: string): AuthzRule | undefined {
   const o = readObject(p, item, path, true);
   if (!o) return undefined;
@@ -124,13 +155,16 @@ function readAuthzRule(p: Problems, item: unknown, path: string): AuthzRule | un
   if (o.from !== undefined) {
     rule.from = readList(p, o.from, `${path}.from`, (f, fp) => {
       const src = isObject(f) ? readObject(p, f.source, `${fp}.source`, true) : readObject(p, f, fp, true);
-      return src ? { source: readStringFields(p, src, `${fp}.source`, SOURCE_FIELDS) } : undefined;
+      return src ? readAuthzSource(p, src, `${fp}.source`) : undefined;
     });
   }
   if (o.to !== undefined) {
     rule.to = readList(p, o.to, `${path}.to`, (t, tp) => {
       const op = isObject(t) ? readObject(p, t.operation, `${tp}.operation`, true) : readObject(p, t, tp, true);
-      return op ? { operation: readStringFields(p, op, `${tp}.operation`, OPERATION_FIELDS) } : undefined;
+      if (!op) return undefined;
+      const operation = readStringFields(p, op, `${tp}.operation`, OPERATION_FIELDS);
+      for (const f of ['ports', 'notPorts'] as const) checkEach(operation[f], `${tp}.operation.${f}`, (v, at) => checkPortString(p, v, at));
+      return { operation };
     });
   }
   if (o.when !== undefined) {
@@ -141,6 +175,11 @@ function readAuthzRule(p: Problems, item: unknown, path: string): AuthzRule | un
       const values = optStringList(p, co.values, `${cp}.values`);
       const notValues = optStringList(p, co.notValues, `${cp}.notValues`);
       if (!values && !notValues) p.push({ field: cp, message: 'one of values or notValues is required' });
+      const check = IP_CONDITION_KEYS.has(key) ? checkIpOrCidr : PORT_CONDITION_KEYS.has(key) ? checkPortString : undefined;
+      if (check) {
+        checkEach(values, `${cp}.values`, (v, at) => check(p, v, at));
+        checkEach(notValues, `${cp}.notValues`, (v, at) => check(p, v, at));
+      }
       return { key, ...(values ? { values } : {}), ...(notValues ? { notValues } : {}) };
     });
   }

@@ -1,7 +1,8 @@
 /**
  * Value converters from AuthorizationPolicy strings to `istio.security` match values, with istiod's rules
  * (pilot/pkg/serviceregistry/ambient/authorization.go): `*` = presence, `*x` = suffix, `x*` = prefix, else exact;
- * ports that do not parse and IPs/CIDRs that do not parse are skipped.
+ * ports that do not parse and IPs/CIDRs that do not parse are skipped. The model validator already rejects such
+ * policies with a field-path error (validate-istio.ts), so the skips only guard objects built without validation.
  */
 import { ipToBytes } from '../../../shared/xds/ip-bytes.js';
 

@@ -9,6 +9,7 @@ import { createCsr } from '../../src/shared/crypto/csr.js';
 import { generateKeyPair } from '../../src/shared/crypto/keys.js';
 import { silentLogger } from '../../src/shared/telemetry/logger.js';
 import { createCertManager, refreshDelayMs, type CertificateSource } from '../../src/ztunnel/identity/cert-manager.js';
+import { MAX_TIMER_DELAY_MS, setTimerAt } from '../../src/shared/lifecycle/timer-at.js';
 
 const ID = 'spiffe://cluster.local/ns/demo/sa/app';
 
@@ -55,4 +56,52 @@ test('rotates short-lived certificates and keeps serving the old one while the C
     certs.close();
     await rm(stateDir, { recursive: true, force: true });
   }
+});
+
+test('a certificate whose half life is beyond setTimeout range (~24.8 days) is not refetched at once', async () => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'ambit-zt-ca-'));
+  const ca = await loadOrCreateCa({ stateDir, trustDomain: 'cluster.local' });
+  let calls = 0;
+  const source: CertificateSource = {
+    async fetch(identity) {
+      calls++;
+      const keyPem = await generateKeyPair();
+      return { keyPem, chain: await ca.signCsr(await createCsr(keyPem, identity), identity, 100 * 86_400) };
+    },
+  };
+  const certs = createCertManager({}, { source, logger: silentLogger });
+  try {
+    const cert = await certs.get(ID);
+    assert.ok(cert.notAfter.getTime() - cert.notBefore.getTime() > 60 * 86_400_000, 'the CA issued a long-lived certificate');
+    // An overflowing setTimeout fires after 1 ms; a few hundred ms is plenty to see repeated fetches.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(calls, 1);
+  } finally {
+    certs.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('setTimerAt hops in capped steps until the due instant, once, and can be cancelled', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let clock = 0;
+  const now = () => clock;
+  const advance = (ms: number) => {
+    clock += ms;
+    t.mock.timers.tick(ms);
+  };
+  const due = 60 * 86_400_000;
+  let fired = 0;
+  setTimerAt(due, () => fired++, now);
+  advance(MAX_TIMER_DELAY_MS);
+  advance(MAX_TIMER_DELAY_MS);
+  assert.equal(fired, 0, 'two hops (~49.6 days) are not yet 60 days');
+  advance(due - 2 * MAX_TIMER_DELAY_MS);
+  assert.equal(fired, 1);
+  advance(MAX_TIMER_DELAY_MS);
+  assert.equal(fired, 1, 'one-shot');
+  const cancelled = setTimerAt(clock + 10, () => fired++, now);
+  cancelled.cancel();
+  advance(20);
+  assert.equal(fired, 1);
 });

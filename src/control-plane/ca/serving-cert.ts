@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { parseCertificate } from '../../shared/crypto/certificate.js';
 import type { CertificateAuthority } from './certificate-authority.js';
+import { setTimerAt, type TimerAt } from '../../shared/lifecycle/timer-at.js';
 
 type CertificateProvider = grpc.experimental.CertificateProvider;
 type IdentityListener = grpc.experimental.IdentityCertificateUpdateListener;
@@ -105,15 +106,16 @@ export async function createRotatingServerCredentials(
     },
     removeCaCertificateListener: (l) => void caListeners.delete(l),
   };
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerAt | undefined;
   let closed = false;
   const schedule = (): void => {
     if (closed) return;
-    const delayMs = Math.max(1000, Math.min((tls.notAfter.getTime() - nowMs()) / 2, 2 ** 31 - 1));
-    timer = setTimeout(() => void rotate(), delayMs).unref();
+    // Halfway to expiry, at least 1 s out; setTimerAt covers serving certificates that live longer than ~49 days.
+    const now = nowMs();
+    timer = setTimerAt(now + Math.max(1000, (tls.notAfter.getTime() - now) / 2), () => void rotate(), nowMs);
   };
   const rotate = async (): Promise<void> => {
-    clearTimeout(timer);
+    timer?.cancel();
     try {
       tls = await issueServingTls(ca, opts);
       publish();
@@ -130,7 +132,7 @@ export async function createRotatingServerCredentials(
     rotate,
     close() {
       closed = true;
-      clearTimeout(timer);
+      timer?.cancel();
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../../shared/telemetry/logger.js';
+import { setTimerAt, type TimerAt } from '../../shared/lifecycle/timer-at.js';
 
 /** Issues a certificate for an identity: key PEM plus chain `leaf, intermediates..., roots last`. */
 export interface CertificateSource {
@@ -40,8 +41,8 @@ export interface CertManager {
 
 type Entry =
   | { state: 'fetching'; promise: Promise<WorkloadCertificate>; previous?: WorkloadCertificate }
-  | { state: 'ready'; cert: WorkloadCertificate; timer: NodeJS.Timeout }
-  | { state: 'failed'; error: Error; timer: NodeJS.Timeout; previous?: WorkloadCertificate };
+  | { state: 'ready'; cert: WorkloadCertificate; timer: TimerAt }
+  | { state: 'failed'; error: Error; timer: TimerAt; previous?: WorkloadCertificate };
 
 export function createCertManager(config: CertManagerConfig, deps: { source: CertificateSource; logger: Logger }): CertManager {
   const entries = new Map<string, Entry>();
@@ -58,16 +59,15 @@ export function createCertManager(config: CertManagerConfig, deps: { source: Cer
     promise.then(
       (cert) => {
         if (closed || entries.get(identity)?.state !== 'fetching') return;
-        const timer = setTimeout(() => void fetch(identity, 0).catch(() => undefined), refreshDelayMs(cert, Date.now()));
-        timer.unref();
+        const now = Date.now();
+        const timer = setTimerAt(now + refreshDelayMs(cert, now), () => void fetch(identity, 0).catch(() => undefined));
         entries.set(identity, { state: 'ready', cert, timer });
         log.info('certificate issued', { identity, notAfter: cert.notAfter.toISOString() });
       },
       (error: Error) => {
         if (closed || entries.get(identity)?.state !== 'fetching') return;
         const delay = Math.min(30_000, (config.initialBackoffMs ?? 500) * 2 ** attempt);
-        const timer = setTimeout(() => void fetch(identity, attempt + 1).catch(() => undefined), delay);
-        timer.unref();
+        const timer = setTimerAt(Date.now() + delay, () => void fetch(identity, attempt + 1).catch(() => undefined));
         entries.set(identity, { state: 'failed', error, timer, ...(previous ? { previous } : {}) });
         log.warn('certificate fetch failed; keeping the previous one if any', { identity, error, retryInMs: delay });
       },
@@ -83,7 +83,7 @@ export function createCertManager(config: CertManagerConfig, deps: { source: Cer
       if (e?.state === 'ready') return e.cert;
       if (usable(previousOf(e))) return previousOf(e)!;
       if (e?.state === 'fetching') return e.promise;
-      if (e?.state === 'failed') clearTimeout(e.timer);
+      if (e?.state === 'failed') e.timer.cancel();
       return fetch(identity, 0);
     },
     current(identity) {
@@ -94,7 +94,7 @@ export function createCertManager(config: CertManagerConfig, deps: { source: Cer
       const keep = new Set(identities);
       for (const [id, e] of entries) {
         if (keep.has(id)) continue;
-        if (e.state !== 'fetching') clearTimeout(e.timer);
+        if (e.state !== 'fetching') e.timer.cancel();
         entries.delete(id);
       }
       for (const id of keep) if (!entries.has(id) && !closed) void fetch(id, 0).catch(() => undefined);
@@ -111,7 +111,7 @@ export function createCertManager(config: CertManagerConfig, deps: { source: Cer
     },
     close() {
       closed = true;
-      for (const e of entries.values()) if (e.state !== 'fetching') clearTimeout(e.timer);
+      for (const e of entries.values()) if (e.state !== 'fetching') e.timer.cancel();
       entries.clear();
     },
   };

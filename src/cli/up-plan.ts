@@ -1,3 +1,4 @@
+import { PORTS } from '../shared/constants.js';
 import type { MeshSnapshot } from '../shared/model/mesh.js';
 
 /** One process `ambit up` should be running, identified by `key`; a changed `args` means restart. */
@@ -32,8 +33,10 @@ export interface UpPlanOptions {
 export function planProcesses(mesh: MeshSnapshot, opts: UpPlanOptions): Map<string, PlannedProcess> {
   const plan = new Map<string, PlannedProcess>();
   const common = ['--state-dir', opts.stateDir, '--log-level', opts.logLevel];
+  const admins = new Set<string>();
   for (const node of [...mesh.nodes.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     const key = `ztunnel/${node.name}`;
+    const admin = adminEndpoint(node.address, admins);
     plan.set(key, {
       key,
       nodeArgs: [...ZTUNNEL_NODE_ARGS, ...(opts.ztunnelNodeArgs ?? [])],
@@ -41,8 +44,8 @@ export function planProcesses(mesh: MeshSnapshot, opts: UpPlanOptions): Map<stri
         'ztunnel',
         '--node', node.name,
         '--address', node.address,
-        // Several ztunnels share this host: each keeps its admin port on its own loopback node address.
-        '--admin-address', node.address,
+        '--admin-address', admin.address,
+        ...(admin.port !== PORTS.admin ? ['--admin-port', String(admin.port)] : []),
         '--xds-address', opts.controlPlaneAddress,
         '--ca-address', opts.controlPlaneAddress,
         ...common,
@@ -59,6 +62,24 @@ export function planProcesses(mesh: MeshSnapshot, opts: UpPlanOptions): Map<stri
     });
   }
   return plan;
+}
+
+/** Admin stays on loopback; in local mode every node address is a loopback address, so each ztunnel uses its own. */
+export function defaultAdminAddress(nodeAddress: string): string {
+  return /^127\./.test(nodeAddress) || nodeAddress === '::1' ? nodeAddress : '127.0.0.1';
+}
+
+/**
+ * Where one ztunnel of `ambit up` serves admin (config_dump, which lists certificate chains): never on a routable
+ * node address. Nodes with non-loopback addresses all fall back to 127.0.0.1, so the second and later ones take
+ * ports from 15100 up instead of failing on a taken 15000. `taken` collects the endpoints already handed out.
+ */
+function adminEndpoint(nodeAddress: string, taken: Set<string>): { address: string; port: number } {
+  const address = defaultAdminAddress(nodeAddress);
+  let port = PORTS.admin;
+  if (taken.has(`${address}:${port}`)) for (port = PORTS.admin + 100; taken.has(`${address}:${port}`); port++);
+  taken.add(`${address}:${port}`);
+  return { address, port };
 }
 
 /** Differences between what runs and what should: keys to stop and processes to (re)start. */

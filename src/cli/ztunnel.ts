@@ -14,6 +14,7 @@ import { Registry } from '../ztunnel/metrics.js';
 import { createCaCertificateSource, DEFAULT_CERT_TTL_SECONDS } from '../ztunnel/identity/ca-source.js';
 import { waitForShutdownSignal } from './signals.js';
 import { num, parseCommandArgs, str } from './args.js';
+import { defaultAdminAddress } from './up-plan.js';
 
 const HELP = `Usage: ambit ztunnel --node NAME --address IP --state-dir DIR [options]
 
@@ -99,10 +100,6 @@ async function waitForFile(path: string, ms: number): Promise<string> {
   }
 }
 
-/** Admin stays on loopback; in local mode every node address is a loopback address, so each ztunnel uses its own. */
-export function defaultAdminAddress(nodeAddress: string): string {
-  return /^127\./.test(nodeAddress) || nodeAddress === '::1' ? nodeAddress : '127.0.0.1';
-}
 
 function parseOptions(args: readonly string[]): { opts: ZtunnelProcessOptions; logLevel: LogLevel } | undefined {
   const s = { type: 'string' } as const;

@@ -40,6 +40,21 @@ test('one ztunnel per node bound to its InternalIP, one waypoint per addressed G
   assert.equal(w[w.indexOf('--address') + 1], '127.0.0.21');
 });
 
+test('admin never binds a routable node address; nodes sharing 127.0.0.1 get distinct admin ports', () => {
+  const plan = planProcesses(mesh({ 'node-a': '10.0.0.11', 'node-b': '10.0.0.12', 'node-c': '127.0.0.13' }, []), opts);
+  const flag = (key: string, name: string) => {
+    const args = plan.get(key)!.args;
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  assert.equal(flag('ztunnel/node-a', '--admin-address'), '127.0.0.1');
+  assert.equal(flag('ztunnel/node-a', '--admin-port'), undefined, 'the first keeps 15000');
+  assert.equal(flag('ztunnel/node-b', '--admin-address'), '127.0.0.1');
+  assert.equal(flag('ztunnel/node-b', '--admin-port'), '15100');
+  assert.equal(flag('ztunnel/node-c', '--admin-address'), '127.0.0.13');
+  assert.equal(flag('ztunnel/node-c', '--admin-port'), undefined);
+});
+
 test('diff restarts changed processes, stops removed ones, starts new ones', () => {
   const before = planProcesses(mesh({ 'node-a': '127.0.0.11', 'node-b': '127.0.0.12' }, []), opts);
   const after = planProcesses(mesh({ 'node-a': '127.0.0.31', 'node-c': '127.0.0.13' }, []), opts);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultAdminAddress } from '../../src/cli/ztunnel.js';
+import { defaultAdminAddress } from '../../src/cli/up-plan.js';
 
 const BIN = new URL('../../../bin/ambit.js', import.meta.url).pathname;
 const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'ztunnel', ...args], { encoding: 'utf8', timeout: 20_000 });

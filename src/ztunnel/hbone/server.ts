@@ -15,6 +15,7 @@ import { formatHostPort, normalizeIp, parseIpPort } from '../state/ip.js';
 import type { ZtunnelMetrics } from '../metrics.js';
 import { trackConnection } from '../access-log.js';
 import { authorizeAndConnect } from '../inbound/deliver.js';
+import { forwardedHost, inboundService } from '../inbound/destination-service.js';
 import type { ConnectionManager } from '../inbound/connection-manager.js';
 import { h2End, socketEnd, type RelayBudget } from '../proxy/relay.js';
 import { relayWatched } from '../inbound/watched-relay.js';
@@ -131,6 +132,8 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
       return respond(stream, 503);
     }
     const srcWorkload = deps.state.workloadByIp(sourceIp);
+    // The authority is the pod address, so the service the client meant comes from its `Forwarded: host=` or the port.
+    const service = inboundService(deps.state, workload, target.port, forwardedHost(headers[C.HEADERS.forwarded]));
     const traceparent = headers[C.HEADERS.traceparent];
     const tracker = trackConnection(
       {
@@ -143,6 +146,7 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
           ...(srcWorkload && srcWorkload.identity === peer ? { source: srcWorkload } : {}),
           ...(peer ? { sourcePrincipal: peer } : {}),
           destination: workload,
+          ...(service ? { destinationService: service } : {}),
           destinationPrincipal: workload.identity,
           mtls: true,
         },

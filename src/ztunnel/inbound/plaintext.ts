@@ -15,6 +15,7 @@ import { trackConnection } from '../access-log.js';
 import { socketEnd, type RelayBudget } from '../proxy/relay.js';
 import { relayWatched } from './watched-relay.js';
 import { authorizeAndConnect } from './deliver.js';
+import { inboundService } from './destination-service.js';
 import type { ConnectionManager } from './connection-manager.js';
 import { createByteReader } from '../proxy/byte-reader.js';
 import { listenOn } from '../proxy/listen.js';
@@ -71,12 +72,21 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
     }
     const sourceIp = normalizeIp(socket.remoteAddress ?? '');
     const source = deps.state.workloadByIp(sourceIp);
+    // No HBONE headers here, so the service can only be inferred from the destination port.
+    const service = inboundService(deps.state, workload, header.port);
     const tracker = trackConnection(
       {
         direction: 'inbound',
         sourceAddr: formatHostPort(sourceIp, socket.remotePort ?? 0),
         destinationAddr: formatHostPort(header.ip, header.port),
-        labels: { reporter: 'destination', ...(source ? { source } : {}), destination: workload, destinationPrincipal: workload.identity, mtls: false },
+        labels: {
+          reporter: 'destination',
+          ...(source ? { source } : {}),
+          destination: workload,
+          ...(service ? { destinationService: service } : {}),
+          destinationPrincipal: workload.identity,
+          mtls: false,
+        },
       },
       { metrics: deps.metrics, accessLog: deps.accessLog },
     );

@@ -111,6 +111,12 @@ describe('ztunnel rejects bad input cleanly', () => {
     assert.deepEqual([...(await send([5, 1, 0, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80]))], [5, 0, 5, 7, 0, 1, 0, 0, 0, 0, 0, 0], 'BIND: command not supported');
     assert.deepEqual([...(await send([5, 1, 0, 5, 1, 0, 9, 1, 2]))], [5, 0, 5, 8, 0, 1, 0, 0, 0, 0, 0, 0], 'unknown address type');
     assert.deepEqual([...(await send([5, 1, 0, 5, 1, 0, 1, 127]))], [5, 0], 'truncated request: closed after method reply');
+    // Clients that vanish mid-greeting leave no handshake timer behind (each would pin its socket for 10 s).
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    for (let i = 0; i < 5; i++) assert.deepEqual([...(await send([5, 2, 0]))], [], 'truncated greeting: closed without reply');
+    await new Promise((r) => setImmediate(r));
+    assert.ok(timers() <= before + 1, `handshake timers left running: ${timers() - before}`);
     const ok = await socksConnect({ host: NODE, port: node.ports.socks5.port }, { ip: SERVER_IP, port: 8080 }, CLIENT_IP);
     assert.equal(ok.reply, 0);
     assert.equal((await roundTrip(ok.socket, Buffer.from('x'))).toString(), 'x');

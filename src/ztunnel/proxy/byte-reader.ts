@@ -63,7 +63,7 @@ export function createByteReader(socket: Socket): ByteReader {
       socket.off('end', onEnd);
       socket.off('close', onEnd);
       socket.pause();
-      if (buf.length > 0) socket.unshift(buf);
+      if (buf.length > 0 && !socket.destroyed) socket.unshift(buf);
       buf = Buffer.alloc(0);
     },
   };

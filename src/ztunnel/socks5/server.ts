@@ -50,19 +50,21 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
   const handshake = async (socket: net.Socket): Promise<OutboundTarget | undefined> => {
     const timer = setTimeout(() => socket.destroy(new Error('SOCKS5 handshake timed out')), config.handshakeTimeoutMs ?? 10_000);
     const reader = createByteReader(socket);
-    const negotiated = await negotiate(socket, reader);
-    if (!negotiated.ok) {
-      clearTimeout(timer);
-      refuse(socket, undefined, negotiated.reason ?? 'negotiation failed');
+    // The timer and reader go on every exit, including a client that vanishes mid-handshake (the reads reject).
+    try {
+      const negotiated = await negotiate(socket, reader);
+      if (!negotiated.ok) {
+        refuse(socket, undefined, negotiated.reason ?? 'negotiation failed');
+        return undefined;
+      }
+      const req = await readRequest(reader);
+      if (req.ok) return req.target;
+      refuse(socket, req.reply, req.reason);
       return undefined;
-    }
-    const req = await readRequest(reader).finally(() => {
+    } finally {
       clearTimeout(timer);
       reader.release();
-    });
-    if (req.ok) return req.target;
-    refuse(socket, req.reply, req.reason);
-    return undefined;
+    }
   };
 
   const serve = async (socket: net.Socket): Promise<void> => {

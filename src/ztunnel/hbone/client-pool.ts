@@ -39,6 +39,8 @@ export interface HbonePoolConfig {
   readonly keepaliveIntervalMs?: number;
   readonly keepaliveTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
+  /** How long a CONNECT may wait for its response before the stream is cancelled (flag CONNECT). */
+  readonly responseTimeoutMs?: number;
 }
 
 type PooledConnection = {
@@ -142,7 +144,7 @@ export function createHbonePool(config: HbonePoolConfig, deps: { certs: CertMana
         const err = e instanceof HboneDialError ? e : new HboneDialError('CONNECT', (e as Error).message);
         return { ok: false, flag: err.flag, message: err.message };
       }
-      const result = await openStream(session, req);
+      const result = await openStream(session, req, config.responseTimeoutMs ?? C.CONNECT_RESPONSE_TIMEOUT_MS);
       if (result.ok) result.stream.once('close', () => release(conn));
       else release(conn);
       return result;
@@ -222,7 +224,7 @@ function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>
 const ignoreError = (): void => undefined;
 
 /** Sends CONNECT and waits for the response headers; non-200 closes the stream. */
-function openStream(session: http2.ClientHttp2Session, req: HboneRequest): Promise<HboneResult> {
+function openStream(session: http2.ClientHttp2Session, req: HboneRequest, responseTimeoutMs: number): Promise<HboneResult> {
   return new Promise((resolve) => {
     let stream: http2.ClientHttp2Stream;
     try {
@@ -231,11 +233,22 @@ function openStream(session: http2.ClientHttp2Session, req: HboneRequest): Promi
       resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: ${(e as Error).message}` });
       return;
     }
-    const onError = (e: Error): void => resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: ${e.message}` });
-    const onClose = (): void => resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: stream closed before response (code ${stream.rstCode})` });
+    const timer = setTimeout(() => {
+      resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: no response within ${responseTimeoutMs} ms` });
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    }, responseTimeoutMs);
+    const onError = (e: Error): void => {
+      clearTimeout(timer);
+      resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: ${e.message}` });
+    };
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve({ ok: false, flag: 'CONNECT', message: `CONNECT ${req.authority}: stream closed before response (code ${stream.rstCode})` });
+    };
     stream.on('error', onError);
     stream.on('close', onClose);
     stream.once('response', (headers) => {
+      clearTimeout(timer);
       // The handshake listeners close over this promise; a long-lived tunnel should not keep them (~1 KB each).
       stream.off('error', onError);
       stream.off('close', onClose);

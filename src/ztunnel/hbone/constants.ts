@@ -20,6 +20,12 @@ export const KEEPALIVE_INTERVAL_MS = 10_000;
 export const KEEPALIVE_TIMEOUT_MS = 20_000;
 /** Outbound TCP+TLS connect timeout. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Wait for the CONNECT response. Longer than the peer's own 10 s dial to the workload, so its 503 arrives first;
+ * a peer that never answers (wedged, or its workload dial hangs past its timeout) no longer holds the client's
+ * connection, its stream slot and the caller's SOCKS5 handshake forever.
+ */
+export const CONNECT_RESPONSE_TIMEOUT_MS = 15_000;
 /** Node's http2 per-session memory cap (MB); large enough for 100 streams with full windows in flight. */
 export const MAX_SESSION_MEMORY_MB = 256;
 

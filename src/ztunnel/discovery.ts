@@ -3,7 +3,7 @@
  * is never cleared on disconnect, so the ztunnel keeps forwarding on its last config while the control plane is down;
  * the client reconnects with `initial_resource_versions` and receives only what changed.
  */
-import { TYPE_URLS } from '../shared/constants.js';
+import { DEFAULT_CLUSTER_ID, TYPE_URLS } from '../shared/constants.js';
 import type { Logger } from '../shared/telemetry/logger.js';
 import { createDeltaClient } from '../shared/xds/delta-client.js';
 import { decodeAddress, decodeAuthorization } from '../shared/xds/wds-codec.js';
@@ -38,7 +38,7 @@ export function createWdsDiscovery(config: WdsDiscoveryConfig, deps: { state: St
     ...(config.token ? { token: config.token } : {}),
     node: {
       id: ztunnelNodeId(config.nodeName, config.nodeAddress),
-      metadata: { NAME: `ztunnel-${config.nodeName}`, NAMESPACE: 'istio-system', NODE_NAME: config.nodeName, INSTANCE_IPS: config.nodeAddress, CLUSTER_ID: 'Kubernetes' },
+      metadata: { NAME: `ztunnel-${config.nodeName}`, NAMESPACE: 'istio-system', NODE_NAME: config.nodeName, INSTANCE_IPS: config.nodeAddress, CLUSTER_ID: DEFAULT_CLUSTER_ID },
     },
     typeUrls: [TYPE_URLS.address, TYPE_URLS.authorization],
     onResources: (typeUrl, added, removed) => {

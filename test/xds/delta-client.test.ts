@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { TYPE_URLS } from '../../src/shared/constants.js';
 import { createDeltaClient, type DeltaResource } from '../../src/shared/xds/delta-client.js';
 import { decodeAddress } from '../../src/shared/xds/wds-codec.js';
@@ -77,4 +79,34 @@ test('delta client: applies state, NACKs on handler errors, reconnects with held
   assert.deepEqual([...state.get(TYPE_URLS.address)!.keys()].sort(), [a.uid, 'Kubernetes//Pod/default/c'].sort());
   await until(() => batches.some((x) => x.typeUrl === TYPE_URLS.authorization));
   assert.deepEqual(batches.find((x) => x.typeUrl === TYPE_URLS.authorization)!.added, [], 'unchanged policy not re-sent');
+});
+
+test('delta client: the stream carries clusterid (default Kubernetes) and the bearer token, as Istio ztunnel sends them', async (t) => {
+  const seen: http2.IncomingHttpHeaders[] = [];
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => {
+    seen.push(headers);
+    stream.on('error', () => undefined);
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const open = (extra: { token?: string; clusterId?: string }) =>
+    createDeltaClient({
+      address: `127.0.0.1:${port}`, node: { id: 'ztunnel~127.0.0.1~z.istio-system~istio-system.svc.cluster.local' },
+      typeUrls: [TYPE_URLS.address], onResources: () => [], logger: silentLogger, ...extra,
+    });
+  const clients = [open({}), open({ token: 'tok', clusterId: 'east' })];
+  t.after(async () => {
+    for (const c of clients) c.close();
+    await new Promise((r) => server.close(r));
+  });
+  clients[0]!.start();
+  await until(() => seen.length === 1);
+  clients[1]!.start();
+  await until(() => seen.length === 2);
+  assert.equal(seen[0]!.clusterid, 'Kubernetes');
+  assert.equal(seen[0]!.authorization, undefined);
+  assert.equal(seen[1]!.clusterid, 'east');
+  assert.equal(seen[1]!.authorization, 'Bearer tok');
 });

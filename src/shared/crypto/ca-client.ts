@@ -4,6 +4,7 @@
  * `ImpersonatedIdentity` metadata; checks the returned leaf carries exactly the identity asked for.
  */
 import { createGrpcChannel } from '../xds/grpc-h2.js';
+import { DEFAULT_CLUSTER_ID } from '../constants.js';
 import { certificateUriSans } from './san.js';
 import { createCertificateMethod, IMPERSONATED_IDENTITY_KEY, stringStruct, type IstioCertificateRequest, type IstioCertificateResponse } from './ca-messages.js';
 
@@ -51,7 +52,7 @@ export function createCaClient(opts: CaClientOptions): CaClient {
   const token = typeof opts.token === 'function' ? opts.token : () => opts.token as string;
 
   const call = async (request: IstioCertificateRequest): Promise<IstioCertificateResponse> => {
-    const metadata = { authorization: `Bearer ${token()}`, clusterid: opts.clusterId ?? 'Kubernetes' };
+    const metadata = { authorization: `Bearer ${token()}`, clusterid: opts.clusterId ?? DEFAULT_CLUSTER_ID };
     const res = await channel.unary(method, request, { metadata, deadline: Date.now() + (opts.timeoutMs ?? 10_000) });
     return { cert_chain: res.cert_chain ?? [] };
   };

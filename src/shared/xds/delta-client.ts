@@ -7,6 +7,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { deltaAdsMethod } from './ads-messages.js';
 import { createGrpcChannel, GRPC_STATUS, grpcStatusName, type GrpcCall, type GrpcCallError, type GrpcChannel } from './grpc-h2.js';
 import { jsonToStruct } from './struct.js';
+import { DEFAULT_CLUSTER_ID } from '../constants.js';
 
 export interface DeltaResource {
   readonly name: string;
@@ -22,6 +23,8 @@ export interface DeltaClientConfig {
   readonly tls?: { readonly rootsPem: readonly string[]; readonly servername?: string };
   /** Sent as `authorization: Bearer <token>`. */
   readonly token?: string;
+  /** Sent as `clusterid` metadata on the stream, as Istio's ztunnel does (istiod reads it with the token). Default `Kubernetes`. */
+  readonly clusterId?: string;
   readonly node: { readonly id: string; readonly metadata?: Record<string, unknown> };
   readonly typeUrls: readonly string[];
   /** Apply a response; return errors (non-empty → NACK with them joined, resources not recorded as held). */
@@ -119,7 +122,8 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
   const connect = (): void => {
     if (closed) return;
     channel ??= makeChannel(config);
-    const s = channel.call(deltaAdsMethod<object, DeltaResponse>(), config.token ? { metadata: { authorization: `Bearer ${config.token}` } } : {});
+    const metadata = { clusterid: config.clusterId ?? DEFAULT_CLUSTER_ID, ...(config.token ? { authorization: `Bearer ${config.token}` } : {}) };
+    const s = channel.call(deltaAdsMethod<object, DeltaResponse>(), { metadata });
     stream = s;
     s.on('data', (res: DeltaResponse) => onResponse(s, res));
     s.on('error', (err: GrpcCallError) => {

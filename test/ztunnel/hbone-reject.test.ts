@@ -76,6 +76,22 @@ describe('ztunnel rejects bad input cleanly', () => {
     assert.equal(echo.peers.length, 0, 'nothing reached the workload');
   });
 
+  it('speaks only Istio ztunnel\'s TLS 1.3 suites: AES-256-GCM preferred, AES-128-GCM accepted, ChaCha20 refused', async () => {
+    const { keyPem, chain } = await ca.fetch(CLIENT_ID);
+    const handshake = (ciphers?: string) =>
+      new Promise<string>((resolve) => {
+        const s = tls.connect({ host: NODE, port: 15008, servername: hboneServerName(SERVER_IP), key: keyPem, cert: chain[0], ca: [ca.rootPem], ALPNProtocols: ['h2'], minVersion: 'TLSv1.3', checkServerIdentity: () => undefined, ...(ciphers ? { ciphers } : {}) });
+        s.once('secureConnect', () => {
+          resolve(s.getCipher().standardName);
+          s.destroy();
+        });
+        s.once('error', () => resolve('refused'));
+      });
+    assert.equal(await handshake(), 'TLS_AES_256_GCM_SHA384');
+    assert.equal(await handshake('TLS_AES_128_GCM_SHA256'), 'TLS_AES_128_GCM_SHA256');
+    assert.equal(await handshake('TLS_CHACHA20_POLY1305_SHA256'), 'refused');
+  });
+
   it('answers 400 to non-CONNECT, bad authority and authority/SNI mismatch; 503 for an unknown local target', async () => {
     // A long-lived connection through SOCKS5 keeps flowing while bad requests arrive.
     const live = await socksConnect({ host: NODE, port: node.ports.socks5.port }, { ip: SERVER_IP, port: 8080 }, CLIENT_IP);

@@ -30,6 +30,8 @@ export const CONNECT_RESPONSE_TIMEOUT_MS = 15_000;
 export const MAX_SESSION_MEMORY_MB = 256;
 
 export const ALPN_H2 = 'h2';
+/** TLS 1.3 suites Istio's ztunnel offers and accepts, in its order (no ChaCha20). Node takes them in `ciphers`. */
+export const TLS13_CIPHER_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256';
 
 /** Headers ztunnel sends on CONNECT. */
 export const HEADERS = {

@@ -185,5 +185,5 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
 }
 
 function baseTlsOptions(roots: readonly string[]): tls.TlsOptions {
-  return { ca: [...roots], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ALPNProtocols: ['h2'] };
+  return { ca: [...roots], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: C.TLS13_CIPHER_SUITES, ALPNProtocols: [C.ALPN_H2] };
 }

@@ -2,6 +2,7 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { parseSpiffeId } from '../../shared/constants.js';
 import type { WorkloadCertificate } from '../identity/cert-manager.js';
+import { ALPN_H2, TLS13_CIPHER_SUITES } from './constants.js';
 
 /** URI SANs of a peer certificate. */
 export function uriSans(cert: PeerCertificate | undefined): string[] {
@@ -44,7 +45,7 @@ export function verifyServerIdentity(socket: TLSSocket, expected: readonly strin
   return `server presented [${sans.join(', ')}], expected one of [${expected.join(', ')}]`;
 }
 
-/** Key/cert/CA options for a workload certificate, TLS 1.3 only, ALPN h2. */
+/** Key/cert/CA options for a workload certificate, TLS 1.3 only with Istio's suites, ALPN h2. */
 export function tlsMaterial(cert: WorkloadCertificate, roots: readonly string[]) {
   return {
     key: cert.keyPem,
@@ -52,6 +53,7 @@ export function tlsMaterial(cert: WorkloadCertificate, roots: readonly string[])
     ca: [...new Set([...roots, ...cert.rootsPem])],
     minVersion: 'TLSv1.3' as const,
     maxVersion: 'TLSv1.3' as const,
-    ALPNProtocols: ['h2'],
+    ciphers: TLS13_CIPHER_SUITES,
+    ALPNProtocols: [ALPN_H2],
   };
 }

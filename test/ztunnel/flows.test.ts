@@ -99,6 +99,12 @@ describe('ztunnel flows', () => {
     assert.notEqual(bad.reply, 0);
     bad.socket.destroy();
     assert.equal(seen.length, 1);
+    // A waypoint whose workload this ztunnel does not know (yet) has no identity to check: refused, nothing sent.
+    a.zt.state.removeAddress(workload({ name: 'waypoint', ip: WAYPOINT, node: 'fb' }).uid);
+    const unknown = await socks({ host: 'reviews', port: 9080 });
+    assert.equal(unknown.reply, 0x04);
+    unknown.socket.destroy();
+    assert.equal(seen.length, 1);
   });
 
   it('propagates a reset from the destination to the client', async () => {

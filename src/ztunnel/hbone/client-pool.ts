@@ -7,7 +7,6 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Logger } from '../../shared/telemetry/logger.js';
-import { parseSpiffeId } from '../../shared/constants.js';
 import { keepSessionAlive } from '../../shared/h2-keepalive.js';
 import type { CertManager } from '../identity/cert-manager.js';
 import { formatHostPort } from '../state/ip.js';
@@ -167,7 +166,6 @@ function poolKey(req: HboneRequest): string {
 
 /** TCP + TLS + HTTP/2 handshake, server identity check, 16 MiB connection window, keepalive PINGs. */
 function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>, config: HbonePoolConfig): Promise<http2.ClientHttp2Session> {
-  const trustDomain = parseSpiffeId(req.sourceIdentity)?.trustDomain ?? '';
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (err: HboneDialError): void => {
@@ -197,7 +195,7 @@ function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>
         });
         socket.once('secureConnect', () => {
           if (socket.alpnProtocol !== C.ALPN_H2) return fail(new HboneDialError('H2_HANDSHAKE_FAILURE', `ALPN "${String(socket.alpnProtocol)}" instead of h2`));
-          const problem = verifyServerIdentity(socket, req.expectedIdentities, trustDomain);
+          const problem = verifyServerIdentity(socket, req.expectedIdentities);
           if (problem) fail(new HboneDialError('IDENTITY_ERROR', problem));
         });
         socket.once('error', (e) => fail(new HboneDialError('TLS_FAILURE', `TLS to ${formatHostPort(req.dialIp, req.dialPort)}: ${e.message}`)));

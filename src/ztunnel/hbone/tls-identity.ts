@@ -33,14 +33,10 @@ export function peerIdentity(socket: TLSSocket): string | undefined {
 
 /**
  * Checks the server identity as Istio's `verify_full_san`: some URI SAN equals an expected identity. An empty expected
- * list (waypoint whose workloads are unknown) accepts any identity of `trustDomain`.
+ * list matches nothing: a caller that does not know whom it is talking to must not send (resolve.ts refuses first).
  */
-export function verifyServerIdentity(socket: TLSSocket, expected: readonly string[], trustDomain: string): string | undefined {
+export function verifyServerIdentity(socket: TLSSocket, expected: readonly string[]): string | undefined {
   const sans = uriSans(socket.getPeerCertificate());
-  if (expected.length === 0) {
-    if (sans.some((s) => parseSpiffeId(s)?.trustDomain === trustDomain)) return undefined;
-    return `server presented [${sans.join(', ')}], none in trust domain ${trustDomain}`;
-  }
   if (sans.some((s) => expected.includes(s))) return undefined;
   return `server presented [${sans.join(', ')}], expected one of [${expected.join(', ')}]`;
 }

@@ -115,6 +115,9 @@ function toWorkload(state: StateStore, w: ZWorkload, ip: string, port: number, s
 function viaWaypoint(state: StateStore, gw: GatewayTarget, authority: string, service: ZService | undefined, workload: ZWorkload | undefined): UpstreamPlan {
   const wp = waypointEndpoint(state, gw);
   if (!wp) return { kind: 'error', reason: `waypoint ${describeGateway(gw)} has no address`, reply: 0x04 };
+  // Istio's UnknownWaypoint: without the waypoint's workloads there is no identity to verify, and sending the
+  // client's bytes (and its baggage) to whatever mesh identity answers at that address would trust an impostor.
+  if (wp.identities.length === 0) return { kind: 'error', reason: `waypoint ${describeGateway(gw)}: no known workload, so no identity to verify`, reply: 0x04 };
   return {
     kind: 'hbone',
     dialIp: wp.ip,

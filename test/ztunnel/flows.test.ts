@@ -107,6 +107,47 @@ describe('ztunnel flows', () => {
     assert.equal(seen.length, 1);
   });
 
+  it('carries a half-close sent together with the SOCKS5 request (before the reply) to HBONE and plaintext targets', async () => {
+    // Answers only once it has seen EOF, like `nc -q` or a request/response protocol that closes its write side.
+    const eofServer = (ip: string) =>
+      new Promise<net.Server>((resolve) => {
+        const srv = net.createServer({ allowHalfOpen: true }, (s) => {
+          s.on('error', () => undefined);
+          s.resume();
+          s.on('end', () => s.end('got-eof'));
+        });
+        srv.listen(8087, ip, () => resolve(srv));
+      });
+    const PLAIN = '127.0.11.38'; // not a mesh workload: plaintext passthrough
+    for (const srv of [await eofServer(ECHO), await eofServer(PLAIN)]) closers.push(() => new Promise((r) => srv.close(r)));
+    const requestWithFin = (ip: string) =>
+      new Promise<string>((resolve) => {
+        const sock = net.connect({ host: NODE_A, port: a.ports.socks5.port, localAddress: CLIENT, allowHalfOpen: true });
+        let buf = Buffer.alloc(0);
+        let negotiated = false;
+        const timer = setTimeout(() => {
+          sock.destroy();
+          resolve('timed out');
+        }, 3000);
+        sock.on('error', (e) => resolve(`error ${e.message}`));
+        sock.once('connect', () => sock.write(Buffer.from([5, 1, 0])));
+        sock.on('data', (d: Buffer) => {
+          buf = Buffer.concat([buf, d]);
+          if (!negotiated && buf.length >= 2) {
+            negotiated = true;
+            buf = buf.subarray(2);
+            sock.end(Buffer.from([5, 1, 0, 1, ...ip.split('.').map(Number), 8087 >> 8, 8087 & 255]));
+          }
+        });
+        sock.once('end', () => {
+          clearTimeout(timer);
+          resolve(buf.subarray(10).toString());
+        });
+      });
+    assert.equal(await requestWithFin(ECHO), 'got-eof', 'HBONE');
+    assert.equal(await requestWithFin(PLAIN), 'got-eof', 'plaintext');
+  });
+
   it('propagates a reset from the destination to the client', async () => {
     const resetter = net.createServer((s) => s.once('data', () => s.resetAndDestroy()));
     await new Promise<void>((r) => resetter.listen(8081, ECHO, r));

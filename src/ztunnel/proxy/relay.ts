@@ -189,11 +189,15 @@ export function relay(
       src.readDirect?.(onChunk);
       src.stream.on('data', onChunk);
       dst.stream.on('drain', () => src.stream.resume());
-      src.stream.on('end', () => {
+      const onEnd = (): void => {
         if (src.wasReset?.()) return abort(new Error('stream reset by peer'), src, dst, relayed);
         ended = true;
         if (!dst.stream.writableEnded && !dst.stream.destroyed) dst.stream.end();
-      });
+      };
+      // A client may half-close while its SOCKS5 reply or CONNECT is still pending (request and FIN in one write):
+      // a paused socket with nothing buffered emits 'end' right away, before this relay listens for it.
+      if (src.stream.readableEnded) queueMicrotask(onEnd);
+      else src.stream.on('end', onEnd);
       src.stream.on('error', (e: Error) => abort(e, src, dst, relayed));
       const release = budget.open();
       const onClose = (): void => {

@@ -58,6 +58,36 @@ test('rotates short-lived certificates and keeps serving the old one while the C
   }
 });
 
+test('a key that does not match the leaf counts as a failed fetch: the first is refused, a renewal keeps the previous one', async () => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'ambit-zt-ca-'));
+  const ca = await loadOrCreateCa({ stateDir, trustDomain: 'cluster.local' });
+  let mismatched = false;
+  const source: CertificateSource = {
+    async fetch(identity) {
+      const keyPem = await generateKeyPair();
+      const chain = await ca.signCsr(await createCsr(keyPem, identity), identity, 4);
+      // A misbehaving source: a valid chain for one key, handed out with another.
+      return { keyPem: mismatched ? await generateKeyPair() : keyPem, chain };
+    },
+  };
+  const certs = createCertManager({ initialBackoffMs: 100 }, { source, logger: silentLogger });
+  try {
+    const first = await certs.get(ID);
+    mismatched = true;
+    await assert.rejects(certs.get('spiffe://cluster.local/ns/demo/sa/other'), /private key does not match the leaf certificate/);
+    // 4 s lifetime (plus backdating): the renewal comes within ~2 s and gets the mismatched pair.
+    const deadline = Date.now() + 6000;
+    const stateOf = () => certs.snapshot().find((c) => c.identity === ID)?.state ?? '';
+    while (!stateOf().startsWith('failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.match(stateOf(), /failed: .*private key does not match the leaf certificate/);
+    assert.equal(certs.current(ID), first, 'kept the previous certificate');
+    assert.equal(await certs.get(ID), first);
+  } finally {
+    certs.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});
+
 test('a certificate whose half life is beyond setTimeout range (~24.8 days) is not refetched at once', async () => {
   const stateDir = await mkdtemp(join(tmpdir(), 'ambit-zt-ca-'));
   const ca = await loadOrCreateCa({ stateDir, trustDomain: 'cluster.local' });

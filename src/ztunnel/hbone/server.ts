@@ -58,14 +58,27 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
     const ip = workloadIpFromServerName(servername);
     const w = ip ? deps.state.localWorkloadByIp(ip) : undefined;
     if (!w) return cb(new Error(`HBONE: SNI "${servername}" names no workload on this node`));
-    deps.certs.get(w.identity).then(
-      (cert) => {
-        let ctx = contexts.get(cert);
-        if (!ctx) contexts.set(cert, (ctx = tls.createSecureContext(tlsMaterial(cert, config.rootsPem()))));
-        cb(null, ctx);
-      },
-      (e: Error) => cb(new Error(`HBONE: no certificate for ${w.identity}: ${e.message}`)),
-    );
+    // Building the context can throw (key not matching the certificate, unparsable PEM). Inside a `then` that would
+    // be an unhandled rejection, which ends the process, and the handshake would never be answered: every failure
+    // goes to `cb` instead, so only this handshake fails.
+    deps.certs
+      .get(w.identity)
+      .then(contextFor)
+      .then(
+        (ctx) => cb(null, ctx),
+        (e: Error) => {
+          log.warn('HBONE handshake refused: no usable certificate for the workload', { identity: w.identity, sni: servername, error: e });
+          cb(new Error(`HBONE: no usable certificate for ${w.identity}: ${e.message}`));
+        },
+      )
+      .catch((e: unknown) => log.error('HBONE SNI callback failed', { sni: servername, error: e }));
+  };
+
+  /** One secure context per certificate; rebuilt only when the cert manager hands out a new certificate. */
+  const contextFor = (cert: WorkloadCertificate): tls.SecureContext => {
+    let ctx = contexts.get(cert);
+    if (!ctx) contexts.set(cert, (ctx = tls.createSecureContext(tlsMaterial(cert, config.rootsPem()))));
+    return ctx;
   };
 
   const server = http2.createSecureServer({

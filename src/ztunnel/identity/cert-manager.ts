@@ -3,7 +3,7 @@
  * workload appears), refreshed at half life, the old one kept on failure and retried with backoff (Istio ztunnel's
  * SecretManager).
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { setTimerAt, type TimerAt } from '../../shared/lifecycle/timer-at.js';
 
@@ -128,12 +128,17 @@ export function refreshDelayMs(cert: WorkloadCertificate, nowMs: number): number
   return Math.max(1000, halfLife > 0 ? halfLife : remainingHalf);
 }
 
-/** Checks the issued leaf names the requested identity and splits chain and roots. */
+/**
+ * Checks the issued leaf names the requested identity and belongs to the key, and splits chain and roots. A pair that
+ * fails here counts as a failed fetch (the previous certificate stays in use); accepted, it would only fail later, in
+ * every TLS handshake that tries to build a context from it.
+ */
 export function parseIssued(identity: string, keyPem: string, chain: readonly string[]): WorkloadCertificate {
   if (chain.length === 0) throw new Error(`certificate for ${identity}: empty chain`);
   const leaf = new X509Certificate(chain[0]!);
   const sans = (leaf.subjectAltName ?? '').split(/,\s*/);
   if (!sans.includes(`URI:${identity}`)) throw new Error(`certificate for ${identity}: leaf SAN is "${leaf.subjectAltName ?? ''}"`);
+  checkKeyMatchesLeaf(identity, keyPem, leaf);
   const rootsPem = chain.length > 1 ? splitPem(chain[chain.length - 1]!) : [];
   return {
     identity,
@@ -143,6 +148,16 @@ export function parseIssued(identity: string, keyPem: string, chain: readonly st
     notBefore: new Date(leaf.validFrom),
     notAfter: new Date(leaf.validTo),
   };
+}
+
+function checkKeyMatchesLeaf(identity: string, keyPem: string, leaf: X509Certificate): void {
+  let matches: boolean;
+  try {
+    matches = leaf.checkPrivateKey(createPrivateKey(keyPem));
+  } catch (e) {
+    throw new Error(`certificate for ${identity}: unreadable private key: ${(e as Error).message}`);
+  }
+  if (!matches) throw new Error(`certificate for ${identity}: private key does not match the leaf certificate`);
 }
 
 export function splitPem(bundle: string): string[] {

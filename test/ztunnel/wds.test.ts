@@ -8,7 +8,7 @@ import { createStateStore } from '../../src/ztunnel/state/store.js';
 import { applyWdsDelta } from '../../src/ztunnel/state/wds-apply.js';
 import { resolveOutbound } from '../../src/ztunnel/state/resolve.js';
 import { ipToBytes, normalizeIp, parseIpPort, cidrContains } from '../../src/ztunnel/state/ip.js';
-import { workload } from './support/mesh.js';
+import { service, workload } from './support/mesh.js';
 
 const root = loadProtoRoot(['istio/workload.proto', 'istio/authorization.proto']);
 const enc = (type: string, obj: Record<string, unknown>) => {
@@ -91,4 +91,22 @@ test('Authorization CIDRs: length 0 is /0 (not a host); an impossible length or 
   const badPort = put('demo/bad-port', { name: 'bad-port', namespace: 'demo', scope: 1, action: 0, groups: [{ rules: [{ matches: [{ destination_ports: [70000] }] }] }] });
   assert.match(badPort[0] ?? '', /destination_ports\[0\]: 70000 is not a port/);
   assert.deepEqual(state.policiesFor(workloadIn('demo')).map((x) => x.key), ['demo/any-v4'], 'the rejected policies are not installed');
+});
+
+test('waypoint :authority is the VIP the client dialed; a hostname picks the VIP of the caller\'s family', () => {
+  const state = createStateStore({ nodeName: 'n1' });
+  state.upsertWorkload(workload({ name: 'wp', namespace: 'demo', ip: '10.1.0.99', node: 'n2', sa: 'waypoint' }));
+  const gw = { kind: 'address' as const, ip: '10.1.0.99', hbonePort: 15008 };
+  const dual = { ...service({ name: 'app', namespace: 'demo', vip: '10.96.0.9', ports: [{ servicePort: 80, targetPort: 8080 }], waypoint: gw }), vips: ['10.96.0.9', 'fd00::9'] };
+  state.upsertService(dual);
+  const v4 = workload({ name: 'c4', namespace: 'demo', ip: '10.1.0.7', node: 'n1' });
+  const v6 = { ...workload({ name: 'c6', namespace: 'demo', ip: '10.1.0.8', node: 'n1' }), addresses: ['fd00:1::8'] };
+  const authority = (src: typeof v4, target: Parameters<typeof resolveOutbound>[2]) => {
+    const plan = resolveOutbound(state, src, target, { domainSuffix: 'cluster.local' });
+    return plan.kind === 'hbone' && plan.viaWaypoint ? plan.authority : plan.kind;
+  };
+  assert.equal(authority(v4, { kind: 'ip', ip: 'fd00::9', port: 80 }), '[fd00::9]:80');
+  assert.equal(authority(v4, { kind: 'ip', ip: '10.96.0.9', port: 80 }), '10.96.0.9:80');
+  assert.equal(authority(v4, { kind: 'hostname', hostname: 'app', port: 80 }), '10.96.0.9:80');
+  assert.equal(authority(v6, { kind: 'hostname', hostname: 'app', port: 80 }), '[fd00::9]:80');
 });

@@ -52,7 +52,7 @@ export function resolveOutbound(state: StateStore, source: ZWorkload, target: Ou
   } else {
     service = state.serviceByVip(target.ip);
   }
-  if (service) return resolveService(state, source, service, target.port, opts);
+  if (service) return resolveService(state, source, service, target.port, opts, target.kind === 'ip' ? normalizeIp(target.ip) : undefined);
   const ip = normalizeIp(target.kind === 'ip' ? target.ip : '');
   const workload = state.workloadByIp(ip);
   if (!workload) return { kind: 'plaintext', dialIp: ip, dialPort: target.port }; // not in the mesh: passthrough
@@ -74,8 +74,8 @@ function lookupHostname(state: StateStore, name: string, callerNamespace: string
   return undefined;
 }
 
-function resolveService(state: StateStore, source: ZWorkload, service: ZService, port: number, opts: ResolveOptions): UpstreamPlan {
-  const vip = service.vips[0];
+function resolveService(state: StateStore, source: ZWorkload, service: ZService, port: number, opts: ResolveOptions, dialedVip?: string): UpstreamPlan {
+  const vip = dialedVip ?? vipFor(service, source);
   if (service.waypoint && vip && !isWaypointOf(state, source, service.waypoint)) {
     return viaWaypoint(state, service.waypoint, formatHostPort(vip, port), service, undefined);
   }
@@ -84,6 +84,15 @@ function resolveService(state: StateStore, source: ZWorkload, service: ZService,
   const chosen = pick(candidates);
   if (!chosen) return { kind: 'error', reason: `service ${service.key} has no healthy endpoint for port ${port}`, reply: 0x04 };
   return toWorkload(state, chosen, chosen.addresses[0]!, targetPort(chosen, service, port)!, service);
+}
+
+/**
+ * The VIP a hostname target stands for: the waypoint's `:authority` is the original destination, so prefer a VIP of
+ * the caller's address family (a dual-stack service lists both), else the first.
+ */
+function vipFor(service: ZService, source: ZWorkload): string | undefined {
+  const family = isIP(source.addresses[0] ?? '');
+  return service.vips.find((v) => isIP(v) === family) ?? service.vips[0];
 }
 
 /** Service port → the endpoint's target port (the workload's own mapping first, then the service's). */

@@ -18,6 +18,7 @@ import type { ZtunnelMetrics } from '../metrics.js';
 import { trackConnection, type ConnectionTracker } from '../access-log.js';
 import { connectTcp } from '../inbound/deliver.js';
 import { h2End, relay, socketEnd, type RelayEnd, type RelayBudget } from './relay.js';
+import { bindableSource } from './local-address.js';
 
 export interface OutboundDeps {
   /** Buffer budget shared by this ztunnel's relays. */
@@ -67,7 +68,7 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
   if (plan.kind === 'hbone') {
     const res = await deps.pool.connect({
       sourceIdentity: source.identity,
-      sourceIp: source.addresses.find((ip) => isIP(ip) === isIP(plan.dialIp)) ?? '',
+      sourceIp: bindableSource(source.addresses, plan.dialIp) ?? '',
       dialIp: plan.dialIp,
       dialPort: plan.dialPort,
       serverName: plan.serverName,
@@ -82,8 +83,7 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
     upstream = h2End(res.stream);
   } else {
     try {
-      const bind = source.addresses.find((ip) => isIP(ip) === isIP(plan.dialIp)); // keep the pod's source IP when the family allows
-      upstream = socketEnd(await connectTcp(plan.dialIp, plan.dialPort, CONNECT_TIMEOUT_MS, bind));
+      upstream = socketEnd(await connectTcp(plan.dialIp, plan.dialPort, CONNECT_TIMEOUT_MS, bindableSource(source.addresses, plan.dialIp)));
     } catch (e) {
       established({ ok: false, reply: 0x05, reason: (e as Error).message });
       return tracker.finish({ flag: 'CONNECT', error: (e as Error).message }, false);

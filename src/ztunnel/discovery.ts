@@ -8,7 +8,7 @@ import type { Logger } from '../shared/telemetry/logger.js';
 import { createDeltaClient } from '../shared/xds/delta-client.js';
 import { decodeAddress, decodeAuthorization } from '../shared/xds/wds-codec.js';
 import type { StateStore } from './state/store.js';
-import { applyWdsDelta } from './state/wds-apply.js';
+import { applyWds } from './state/wds-apply.js';
 import type { DiscoverySource } from './ztunnel.js';
 
 export interface WdsDiscoveryConfig {
@@ -42,9 +42,10 @@ export function createWdsDiscovery(config: WdsDiscoveryConfig, deps: { state: St
     },
     typeUrls: [TYPE_URLS.address, TYPE_URLS.authorization],
     onResources: (typeUrl, added, removed) => {
-      const errors = applyWdsDelta(deps.state, { decodeAddress, decodeAuthorization }, typeUrl, added, removed);
+      // Rejected resources are named so the client still records the versions of those that applied.
+      const result = applyWds(deps.state, { decodeAddress, decodeAuthorization }, typeUrl, added, removed);
       received.add(typeUrl);
-      return errors;
+      return result;
     },
     onConnectionChange: (c) => {
       connected = c;

@@ -110,3 +110,43 @@ test('delta client: the stream carries clusterid (default Kubernetes) and the be
   assert.equal(seen[1]!.clusterid, 'east');
   assert.equal(seen[1]!.authorization, 'Bearer tok');
 });
+
+test('delta client: a NACK that names its rejections still records the versions of the resources that applied', async (t) => {
+  const a = pod('a', '10.1.0.1');
+  const bad = pod('bad', '10.1.0.9');
+  const m1 = mesh(1, { workloads: [a, bad] });
+  let h = await startHarness();
+  const port = h.port;
+  h.xds.update(m1);
+  const applied = new Set<string>();
+  let connected = false;
+  const client = createDeltaClient({
+    address: h.address,
+    node: { id: 'ztunnel~127.0.42.11~z.istio-system~istio-system.svc.cluster.local', metadata: { NODE_NAME: 'node-a' } },
+    typeUrls: [TYPE_URLS.address],
+    // As the ztunnel's WDS handler: the valid resources apply, the invalid one is rejected by name.
+    onResources(_typeUrl, added, removed) {
+      const rejected = added.filter((r) => r.name === bad.uid).map((r) => r.name);
+      for (const r of added) if (!rejected.includes(r.name)) applied.add(r.name);
+      for (const n of removed) applied.delete(n);
+      return { errors: rejected.map((n) => `${n}: invalid`), rejected };
+    },
+    onConnectionChange: (c) => (connected = c),
+    logger: silentLogger,
+    backoffMs: 50,
+  });
+  t.after(async () => {
+    client.close();
+    await h.close();
+  });
+  client.start();
+  await until(() => applied.has(a.uid));
+  await until(() => (h.xds.debug() as any).clients[0]?.types[0]?.state === 'nacked');
+  assert.equal((h.xds.debug() as any).clients[0].types[0].lastNack.message, `${bad.uid}: invalid`);
+
+  await h.close();
+  await until(() => !connected);
+  h = await startHarness({ port });
+  h.xds.update(evolve(m1, { remove: [a.uid] }));
+  await until(() => !applied.has(a.uid));
+});

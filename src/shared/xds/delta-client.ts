@@ -27,12 +27,30 @@ export interface DeltaClientConfig {
   readonly clusterId?: string;
   readonly node: { readonly id: string; readonly metadata?: Record<string, unknown> };
   readonly typeUrls: readonly string[];
-  /** Apply a response; return errors (non-empty → NACK with them joined, resources not recorded as held). */
-  readonly onResources: (typeUrl: string, added: DeltaResource[], removed: string[]) => string[];
+  /**
+   * Apply a response. Return a {@link DeltaApplyResult} naming what did not take effect, or, for a handler that applies
+   * a response all or nothing, just its errors (non-empty = nothing in the response took effect). Any error NACKs.
+   */
+  readonly onResources: (typeUrl: string, added: DeltaResource[], removed: string[]) => DeltaApplyResult | readonly string[];
   readonly onConnectionChange?: (connected: boolean) => void;
   readonly logger: Logger;
   /** First reconnect delay; doubles up to 30 s, resets after a response. Default 500 ms. */
   readonly backoffMs?: number;
+}
+
+/**
+ * What a handler made of one response (Istio's ztunnel: invalid resources are rejected and listed in the NACK, the
+ * others still apply). The client records the version of every resource that took effect, so that after a reconnect
+ * its `initial_resource_versions` name exactly what it holds and the server sends removals for all of it.
+ */
+export interface DeltaApplyResult {
+  /** Rejection messages; non-empty → NACK with them joined by `; `. */
+  readonly errors: readonly string[];
+  /**
+   * Names from `added` or `removed` that did not take effect: the client keeps the version it held before for them
+   * (none for a new resource). Everything else in the response is recorded as applied.
+   */
+  readonly rejected: readonly string[];
 }
 
 export interface DeltaClient {
@@ -64,6 +82,36 @@ function makeChannel(config: DeltaClientConfig): GrpcChannel {
   });
 }
 
+/** A handler's answer in one shape: the errors to NACK with and the names whose held version must not change. */
+function runHandler(config: DeltaClientConfig, typeUrl: string, added: DeltaResource[], removed: string[]): { errors: readonly string[]; rejected: ReadonlySet<string> } {
+  // Nothing known to have applied: keeping the old versions is the safe side. Claiming a resource we lack would
+  // make the server skip it on reconnect; claiming one we dropped only costs a redundant removal.
+  const nothingApplied = (errors: readonly string[]) => ({ errors, rejected: new Set([...added.map((r) => r.name), ...removed]) });
+  let out: DeltaApplyResult | readonly string[];
+  try {
+    out = config.onResources(typeUrl, added, removed);
+  } catch (err) {
+    return nothingApplied([`handler failed: ${(err as Error).message}`]);
+  }
+  if (isApplyResult(out)) {
+    const rejected = new Set(out.rejected);
+    // A rejection without a message would otherwise be ACKed.
+    const errors = out.errors.length === 0 && rejected.size > 0 ? [`rejected: ${[...rejected].join(', ')}`] : out.errors;
+    return { errors, rejected };
+  }
+  return out.length === 0 ? { errors: out, rejected: new Set() } : nothingApplied(out);
+}
+
+function isApplyResult(out: DeltaApplyResult | readonly string[]): out is DeltaApplyResult {
+  return !Array.isArray(out);
+}
+
+/** Updates the held versions with what took effect; `rejected` names keep whatever version they had. */
+function recordApplied(versions: Map<string, string>, added: readonly DeltaResource[], removed: readonly string[], rejected: ReadonlySet<string>): void {
+  for (const name of removed) if (!rejected.has(name)) versions.delete(name);
+  for (const r of added) if (!rejected.has(r.name)) versions.set(r.name, r.version);
+}
+
 export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
   const logger = config.logger.child({ component: 'xds-client', address: config.address });
   const baseBackoff = config.backoffMs ?? 500;
@@ -92,19 +140,13 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
     }
     const added = res.resources ?? [];
     const removed = res.removed_resources ?? [];
-    let errors: string[];
-    try {
-      errors = config.onResources(typeUrl, added, removed);
-    } catch (err) {
-      errors = [`handler failed: ${(err as Error).message}`];
-    }
-    for (const name of removed) versions.delete(name);
-    if (errors.length === 0) {
-      for (const r of added) versions.set(r.name, r.version);
+    const result = runHandler(config, typeUrl, added, removed);
+    recordApplied(versions, added, removed, result.rejected);
+    if (result.errors.length === 0) {
       s.write({ type_url: typeUrl, response_nonce: res.nonce });
     } else {
-      logger.warn('rejecting xDS response', { typeUrl, nonce: res.nonce, errors });
-      s.write({ type_url: typeUrl, response_nonce: res.nonce, error_detail: { code: GRPC_STATUS.INVALID_ARGUMENT, message: errors.join('; ') } });
+      logger.warn('rejecting xDS response', { typeUrl, nonce: res.nonce, errors: result.errors, rejected: result.rejected.size });
+      s.write({ type_url: typeUrl, response_nonce: res.nonce, error_detail: { code: GRPC_STATUS.INVALID_ARGUMENT, message: result.errors.join('; ') } });
     }
   };
 

@@ -18,33 +18,57 @@ export interface WdsDecoders {
   decodeAuthorization(any: { type_url: string; value: Buffer }): unknown;
 }
 
+/** The outcome of one delta: NACK reasons, and the names that did not take effect (the rest did). */
+export interface WdsApplyResult {
+  readonly errors: string[];
+  readonly rejected: string[];
+}
+
+/** Applies a delta and returns only its errors (the valid resources still apply). */
 export function applyWdsDelta(state: StateStore, decoders: WdsDecoders, typeUrl: string, added: readonly WdsResource[], removed: readonly string[]): string[] {
-  const errors: string[] = [];
-  if (typeUrl === TYPE_URLS.address) {
+  return applyWds(state, decoders, typeUrl, added, removed).errors;
+}
+
+/**
+ * Applies a delta and says which resources were rejected, so the xDS client records the versions of all the others
+ * (a NACKed response that still changed the state must not leave those changes unaccounted for on reconnect).
+ */
+export function applyWds(state: StateStore, decoders: WdsDecoders, typeUrl: string, added: readonly WdsResource[], removed: readonly string[]): WdsApplyResult {
+  const result: WdsApplyResult = { errors: [], rejected: [] };
+  const each = (apply: (r: WdsResource) => string | undefined): void => {
     for (const r of added) {
+      let error: string | undefined;
       try {
-        const c = convertAddress(decoders.decodeAddress(r.resource));
-        if (!c.ok) errors.push(`${r.name}: ${c.error}`);
-        else if (c.value.kind === 'workload') state.upsertWorkload(c.value.workload);
-        else state.upsertService(c.value.service);
+        error = apply(r);
       } catch (e) {
-        errors.push(`${r.name}: ${(e as Error).message}`);
+        error = (e as Error).message;
+      }
+      if (error !== undefined) {
+        result.errors.push(`${r.name}: ${error}`);
+        result.rejected.push(r.name);
       }
     }
+  };
+  if (typeUrl === TYPE_URLS.address) {
+    each((r) => {
+      const c = convertAddress(decoders.decodeAddress(r.resource));
+      if (!c.ok) return c.error;
+      if (c.value.kind === 'workload') state.upsertWorkload(c.value.workload);
+      else state.upsertService(c.value.service);
+      return undefined;
+    });
     for (const name of removed) state.removeAddress(name);
   } else if (typeUrl === TYPE_URLS.authorization) {
-    for (const r of added) {
-      try {
-        const c = convertAuthorization(decoders.decodeAuthorization(r.resource));
-        if (c.ok) state.upsertPolicy(c.value);
-        else errors.push(`${r.name}: ${c.error}`);
-      } catch (e) {
-        errors.push(`${r.name}: ${(e as Error).message}`);
-      }
-    }
+    each((r) => {
+      const c = convertAuthorization(decoders.decodeAuthorization(r.resource));
+      if (!c.ok) return c.error;
+      state.upsertPolicy(c.value);
+      return undefined;
+    });
     for (const name of removed) state.removePolicy(name);
   } else {
-    errors.push(`unexpected type URL ${typeUrl}`);
+    result.errors.push(`unexpected type URL ${typeUrl}`);
+    result.rejected.push(...added.map((r) => r.name), ...removed);
   }
-  return errors;
+  return result;
 }

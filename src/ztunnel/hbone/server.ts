@@ -7,6 +7,7 @@ import * as http2 from 'node:http2';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/telemetry/logger.js';
+import { keepSessionAlive } from '../../shared/h2-keepalive.js';
 import { drainAndClose } from '../proxy/drain.js';
 import { parseSpiffeId, workloadIpFromServerName } from '../../shared/constants.js';
 import type { CertManager, WorkloadCertificate } from '../identity/cert-manager.js';
@@ -29,6 +30,10 @@ export interface HboneServerConfig {
   /** Default 15008; 0 picks a free port. */
   readonly port: number;
   readonly rootsPem: () => readonly string[];
+  /** HTTP/2 PING interval on accepted sessions; default KEEPALIVE_INTERVAL_MS (10 s). */
+  readonly keepaliveIntervalMs?: number;
+  /** A PING not acknowledged within this drops the session; default KEEPALIVE_TIMEOUT_MS (20 s). */
+  readonly keepaliveTimeoutMs?: number;
 }
 
 export interface HboneServerDeps {
@@ -114,6 +119,13 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
     session.once('close', () => sessions.delete(session));
     session.on('error', (e) => log.debug('hbone session error', { error: e }));
     session.once('connect', () => (session.destroyed ? undefined : session.setLocalWindowSize(C.CONNECTION_WINDOW_BYTES)));
+    // As Istio's ztunnel server: a client that vanished without FIN or RST (node lost, partition) would otherwise
+    // hold the session, its streams, their upstream sockets and their open-connection metrics forever.
+    keepSessionAlive(session, {
+      intervalMs: config.keepaliveIntervalMs ?? C.KEEPALIVE_INTERVAL_MS,
+      timeoutMs: config.keepaliveTimeoutMs ?? C.KEEPALIVE_TIMEOUT_MS,
+      label: `HBONE inbound from ${session.socket?.remoteAddress ?? 'unknown'}`,
+    });
   });
   server.on('stream', (stream, headers) => void handleStream(stream, headers).catch((e) => log.error('hbone stream handler failed', { error: e })));
   server.on('tlsClientError', (e) => log.debug('HBONE TLS handshake failed', { error: e }));

@@ -56,3 +56,26 @@ test('a CONNECT the peer never answers fails with flag CONNECT after the respons
     await ca.close();
   }
 });
+
+test('a refused TCP connect to the peer is flagged CONNECT, not TLS_FAILURE', async () => {
+  const ca = await createFakeCa();
+  const certs = createCertManager({}, { source: ca, logger: silentLogger });
+  const pool = createHbonePool({ rootsPem: () => [ca.rootPem] }, { certs, logger: silentLogger });
+  // A port that was just free: nothing listens there.
+  const probe = http2.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  try {
+    const res = await pool.connect({
+      sourceIdentity: CLIENT_ID, sourceIp: '', dialIp: '127.0.0.1', dialPort: port, serverName: hboneServerName('10.0.0.8'),
+      expectedIdentities: [SERVER_ID], authority: '10.0.0.8:8080', headers: {},
+    });
+    assert.ok(!res.ok && res.flag === 'CONNECT', JSON.stringify(res));
+    assert.match(!res.ok ? res.message : '', /ECONNREFUSED/);
+  } finally {
+    pool.close();
+    certs.close();
+    await ca.close();
+  }
+});

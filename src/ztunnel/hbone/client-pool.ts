@@ -186,6 +186,9 @@ function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>
         // Bind the source workload's IP, as in-pod mode would (Istio's pool key includes the source IP).
         const tcp = net.connect({ host: req.dialIp, port: req.dialPort, ...(req.sourceIp ? { localAddress: req.sourceIp } : {}) });
         tcp.setNoDelay(true);
+        // Refused / unreachable / reset before TLS is a connect failure (Istio's CONNECT flag), not a TLS one; this
+        // listener runs before the TLS socket re-emits the same error.
+        tcp.once('error', (e) => fail(new HboneDialError('CONNECT', `connect to ${formatHostPort(req.dialIp, req.dialPort)}: ${e.message}`)));
         const socket = tls.connect({
           socket: tcp,
           servername: req.serverName,

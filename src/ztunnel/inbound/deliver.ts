@@ -26,22 +26,37 @@ export function policyOutcome(d: AuthzDecision): NonNullable<ConnectionOutcome['
   return d.allow ? { decision: 'allow', ...(d.policy ? { name: d.policy } : {}) } : { decision: 'deny', name: d.policy, reason: d.reason };
 }
 
-export async function authorizeAndConnect(state: StateStore, t: InboundTarget, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<DeliverResult> {
+export async function authorizeAndConnect(
+  state: StateStore,
+  t: InboundTarget,
+  connectTimeoutMs = CONNECT_TIMEOUT_MS,
+  connect: typeof connectTcp = connectTcp,
+): Promise<DeliverResult> {
   if (ILLEGAL_DESTINATION_PORTS.has(t.port)) return { ok: false, status: 503, flag: 'CONNECT', error: `port ${t.port} is reserved for the proxy` };
-  const decision = evaluate(state.policiesFor(t.workload), {
-    ...(t.sourceIdentity ? { sourceIdentity: t.sourceIdentity } : {}),
-    sourceIp: t.sourceIp,
-    destinationIp: t.ip,
-    destinationPort: t.port,
-  });
-  const policy = policyOutcome(decision);
-  if (!decision.allow) return { ok: false, status: 401, flag: 'DENY', error: `denied by ${decision.policy}: ${decision.reason}`, policy };
+  const decide = (): AuthzDecision =>
+    evaluate(state.policiesFor(t.workload), {
+      ...(t.sourceIdentity ? { sourceIdentity: t.sourceIdentity } : {}),
+      sourceIp: t.sourceIp,
+      destinationIp: t.ip,
+      destinationPort: t.port,
+    });
+  const denied = (d: AuthzDecision & { allow: false }): DeliverResult => ({ ok: false, status: 401, flag: 'DENY', error: `denied by ${d.policy}: ${d.reason}`, policy: policyOutcome(d) });
+  const decision = decide();
+  if (!decision.allow) return denied(decision);
+  let upstream: net.Socket;
   try {
-    const upstream = await connectTcp(t.ip, t.port, connectTimeoutMs);
-    return { ok: true, upstream, policy };
+    upstream = await connect(t.ip, t.port, connectTimeoutMs);
   } catch (e) {
-    return { ok: false, status: 503, flag: 'CONNECT', error: `connect ${t.ip}:${t.port}: ${(e as Error).message}`, policy };
+    return { ok: false, status: 503, flag: 'CONNECT', error: `connect ${t.ip}:${t.port}: ${(e as Error).message}`, policy: policyOutcome(decision) };
   }
+  // Policies may have changed during the dial (up to the connect timeout). The connection manager re-checks live
+  // connections on every change, but this one is handed to it only now, with no await in between, so check again here.
+  const now = decide();
+  if (!now.allow) {
+    upstream.destroy();
+    return denied(now);
+  }
+  return { ok: true, upstream, policy: policyOutcome(now) };
 }
 
 /** Plain TCP connect with a timeout; half-open allowed so FIN propagates one way at a time. */

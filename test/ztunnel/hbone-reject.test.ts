@@ -112,6 +112,38 @@ describe('ztunnel rejects bad input cleanly', () => {
     assert.equal(echoed.toString(), 'still alive');
   });
 
+  it('serves HBONE only to captured workloads: no handshake (nor certificate fetch) for tunnel NONE, 503 once a workload leaves ambient', async () => {
+    const PLAIN_IP = '127.0.83.1';
+    const LEAVING_IP = '127.0.83.2';
+    const plain = workload({ name: 'plain', ip: PLAIN_IP, node: 'node-r', tunnel: 'NONE' });
+    const leaving = workload({ name: 'leaving', ip: LEAVING_IP, node: 'node-r' });
+    node.zt.state.upsertWorkload(plain);
+    node.zt.state.upsertWorkload(leaving);
+    const leavingEcho = await echoServer(LEAVING_IP, 8080);
+    try {
+      const outcome = await hboneSession(ca, hboneServerName(PLAIN_IP)).then(
+        (session) => {
+          session.destroy();
+          return 'connected';
+        },
+        () => 'refused',
+      );
+      assert.equal(outcome, 'refused', 'SNI naming a workload outside ambient is refused as an unknown one');
+      assert.equal(ca.issued.get(plain.identity), undefined, 'and no certificate was fetched for it');
+
+      const session = await hboneSession(ca, hboneServerName(LEAVING_IP));
+      try {
+        node.zt.state.upsertWorkload({ ...leaving, tunnel: 'NONE' });
+        assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${LEAVING_IP}:8080` }), 503);
+      } finally {
+        session.close();
+      }
+      assert.equal(leavingEcho.peers.length, 0, 'nothing reached the workload that left ambient');
+    } finally {
+      await leavingEcho.close();
+    }
+  });
+
   it('rejects malformed SOCKS5 handshakes with the RFC 1928 reply, leaving others unaffected', async () => {
     const send = (bytes: number[], from = CLIENT_IP): Promise<Buffer> =>
       new Promise((resolve) => {

@@ -12,6 +12,7 @@ import { drainAndClose } from '../proxy/drain.js';
 import { parseSpiffeId, workloadIpFromServerName } from '../../shared/constants.js';
 import type { CertManager, WorkloadCertificate } from '../identity/cert-manager.js';
 import type { StateStore } from '../state/store.js';
+import type { ZWorkload } from '../state/types.js';
 import { formatHostPort, normalizeIp, parseIpPort } from '../state/ip.js';
 import type { ZtunnelMetrics } from '../metrics.js';
 import { trackConnection } from '../access-log.js';
@@ -59,10 +60,19 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
   const contexts = new WeakMap<WorkloadCertificate, tls.SecureContext>();
   const sessions = new Set<http2.ServerHttp2Session>();
 
+  /**
+   * The local workload HBONE may reach at `ip`: only captured ones (tunnel HBONE), as Istio's ztunnel. Others get no
+   * HBONE at all: serving them would fetch a certificate for an identity this node does not keep (see `retain`).
+   */
+  const hboneWorkloadByIp = (ip: string): ZWorkload | undefined => {
+    const w = deps.state.localWorkloadByIp(ip);
+    return w?.tunnel === 'HBONE' ? w : undefined;
+  };
+
   const sniCallback = (servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => {
     const ip = workloadIpFromServerName(servername);
-    const w = ip ? deps.state.localWorkloadByIp(ip) : undefined;
-    if (!w) return cb(new Error(`HBONE: SNI "${servername}" names no workload on this node`));
+    const w = ip ? hboneWorkloadByIp(ip) : undefined;
+    if (!w) return cb(new Error(`HBONE: SNI "${servername}" names no ambient workload on this node`));
     // Building the context can throw (key not matching the certificate, unparsable PEM). Inside a `then` that would
     // be an unhandled rejection, which ends the process, and the handshake would never be answered: every failure
     // goes to `cb` instead, so only this handshake fails.
@@ -151,7 +161,8 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
     if (!target) return reject400('authority is not ip:port');
     const sniIp = workloadIpFromServerName(String(socket.servername ?? ''));
     if (sniIp === undefined || normalizeIp(sniIp) !== target.ip) return reject400(`authority IP ${target.ip} does not match the workload named in SNI (${String(socket.servername)})`);
-    const workload = deps.state.localWorkloadByIp(target.ip);
+    // Checked again per stream: the workload may have left ambient since the handshake.
+    const workload = hboneWorkloadByIp(target.ip);
     if (!workload) {
       log.warn('HBONE request for unknown workload', { status: 503, authority: headers[':authority'] });
       return respond(stream, 503);

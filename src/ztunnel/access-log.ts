@@ -20,7 +20,13 @@ export interface ConnectionRecord {
 export interface ConnectionOutcome {
   readonly flag: ResponseFlag;
   /** Authorization decision: `allow` / `deny` and the policy that decided (inbound). */
-  readonly policy?: { readonly decision: 'allow' | 'deny'; readonly name?: string; readonly reason?: string };
+  readonly policy?: {
+    readonly decision: 'allow' | 'deny';
+    readonly name?: string;
+    readonly reason?: string;
+    /** Dry-run policies that would have denied this connection (logged, never enforced). */
+    readonly dryRunDenials?: readonly string[];
+  };
   readonly error?: string;
   readonly status?: number;
 }
@@ -115,7 +121,7 @@ class Tracker implements ConnectionTracker {
       duration_ms: Date.now() - this.startMs,
       response_flags: outcome.flag,
       ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-      ...(outcome.policy ? { 'authz.decision': outcome.policy.decision, 'authz.policy': outcome.policy.name ?? null, ...(outcome.policy.reason ? { 'authz.reason': outcome.policy.reason } : {}) } : {}),
+      ...(outcome.policy ? authzFields(outcome.policy) : {}),
       ...(outcome.error ? { error: outcome.error } : {}),
     });
   }
@@ -124,4 +130,13 @@ class Tracker implements ConnectionTracker {
 /** Counts the connection as opened and returns its tracker. */
 export function trackConnection(rec: ConnectionRecord, deps: { metrics: ZtunnelMetrics; accessLog: Logger }): ConnectionTracker {
   return new Tracker(rec, deps.metrics, deps.accessLog);
+}
+
+function authzFields(p: NonNullable<ConnectionOutcome['policy']>): Record<string, unknown> {
+  return {
+    'authz.decision': p.decision,
+    'authz.policy': p.name ?? null,
+    ...(p.reason ? { 'authz.reason': p.reason } : {}),
+    ...(p.dryRunDenials?.length ? { 'authz.dry_run_deny': p.dryRunDenials } : {}),
+  };
 }

@@ -74,4 +74,8 @@ test('dry-run policies are reported, never enforced', () => {
   const d = evaluate([deny], conn);
   assert.equal(d.allow, true);
   assert.deepEqual(d.dryRunDenials, ['default/would-deny']);
+  // Dry-run ALLOWs are a set: one matching means no would-be denial; none matching names them all.
+  const ns = (name: string, value: string) => policy({ name, action: 'ALLOW', dryRun: true, rules: [[[match({ namespaces: [{ kind: 'exact', value }] })]]] });
+  assert.deepEqual(evaluate([ns('only-backend', 'backend'), ns('only-frontend', 'frontend')], conn).dryRunDenials, []);
+  assert.deepEqual(evaluate([ns('only-backend', 'backend'), ns('only-db', 'db')], conn).dryRunDenials, ['default/only-backend', 'default/only-db']);
 });

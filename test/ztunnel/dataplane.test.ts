@@ -135,6 +135,22 @@ describe('ztunnel data path (two nodes)', () => {
     again.socket.destroy();
   });
 
+  it('logs what a dry-run DENY would have done, without enforcing it', async () => {
+    b.zt.state.upsertPolicy(policy({ name: 'try-deny-other', action: 'DENY', scope: 'NAMESPACE', dryRun: true, rules: [[[match({ principals: [{ kind: 'suffix', value: '/sa/other' }] })]]] }));
+    try {
+      const conn = await socks(OTHER_CLIENT_IP, { ip: SERVER_IP, port: 8080 });
+      assert.equal(conn.reply, 0, 'dry-run: not enforced');
+      assert.equal((await roundTrip(conn.socket, Buffer.from('dry'))).toString(), 'dry');
+      // One line per connection, written when it closes.
+      for (let i = 0; i < 100 && !b.logs.some((l) => Array.isArray(l['authz.dry_run_deny'])); i++) await new Promise((r) => setTimeout(r, 20));
+      const line = b.logs.find((l) => Array.isArray(l['authz.dry_run_deny']));
+      assert.deepEqual(line?.['authz.dry_run_deny'], ['default/try-deny-other']);
+      assert.equal(line?.['authz.decision'], 'allow');
+    } finally {
+      b.zt.state.removePolicy('default/try-deny-other');
+    }
+  });
+
   it('propagates half-close: the client can still read after sending FIN', async () => {
     const { socket } = await socks(CLIENT_IP, { ip: SERVER_IP, port: 8080 });
     const echoed = await roundTrip(socket, Buffer.from('half-close'));

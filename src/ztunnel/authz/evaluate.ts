@@ -27,7 +27,9 @@ export function evaluate(policies: readonly ZPolicy[], conn: ConnectionAttribute
     else return { allow: false, policy: p.key, reason: 'explicitly denied', dryRunDenials };
   }
   const allow = policies.filter((p) => p.action === 'ALLOW' && !p.dryRun);
-  for (const p of policies.filter((q) => q.action === 'ALLOW' && q.dryRun)) if (!matchesPolicy(p, conn)) dryRunDenials.push(p.key);
+  // Dry-run ALLOW policies are judged as a set, as the enforced ones are: they would deny only if none matches.
+  const dryAllow = policies.filter((q) => q.action === 'ALLOW' && q.dryRun);
+  if (dryAllow.length > 0 && !dryAllow.some((p) => matchesPolicy(p, conn))) dryRunDenials.push(...dryAllow.map((p) => p.key).sort());
   if (allow.length === 0) return { allow: true, dryRunDenials };
   const matched = allow.find((p) => matchesPolicy(p, conn));
   if (matched) return { allow: true, policy: matched.key, dryRunDenials };

@@ -23,7 +23,8 @@ export type DeliverResult =
   | { readonly ok: false; readonly status: 401 | 503; readonly flag: ResponseFlag; readonly error: string; readonly policy?: ConnectionOutcome['policy'] };
 
 export function policyOutcome(d: AuthzDecision): NonNullable<ConnectionOutcome['policy']> {
-  return d.allow ? { decision: 'allow', ...(d.policy ? { name: d.policy } : {}) } : { decision: 'deny', name: d.policy, reason: d.reason };
+  const dryRun = d.dryRunDenials.length > 0 ? { dryRunDenials: d.dryRunDenials } : {};
+  return d.allow ? { decision: 'allow', ...(d.policy ? { name: d.policy } : {}), ...dryRun } : { decision: 'deny', name: d.policy, reason: d.reason, ...dryRun };
 }
 
 export async function authorizeAndConnect(

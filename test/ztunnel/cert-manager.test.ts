@@ -40,6 +40,7 @@ test('rotates short-lived certificates and keeps serving the old one while the C
     const first = await certs.get(ID);
     assert.ok(first.chainPem[0]?.includes('BEGIN CERTIFICATE'));
     assert.equal(first.rootsPem.length, 1);
+    assert.deepEqual(certs.snapshot()[0]?.roots, first.rootsPem, 'config_dump shows the trust roots beside the chain');
     // 4 s lifetime (plus backdating): the refresh comes within ~2 s.
     const deadline = Date.now() + 6000;
     while (certs.current(ID) === first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

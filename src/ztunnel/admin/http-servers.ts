@@ -53,7 +53,7 @@ export function createAdminServers(config: AdminConfig, deps: AdminDeps): AdminS
     { handler: admin, address: config.adminAddress, port: config.adminPort },
     { handler: metrics, address: config.metricsAddress, port: config.metricsPort },
     { handler: readiness, address: config.metricsAddress, port: config.readinessPort },
-  ].map((s) => ({ ...s, server: http.createServer((req, res) => void Promise.resolve(s.handler(req, res)).catch(() => send(res, 500, 'text/plain', 'error\n'))) }));
+  ].map((s) => ({ ...s, server: http.createServer((req, res) => serve(s.handler, req, res)) }));
 
   return {
     async start() {
@@ -78,6 +78,21 @@ export function createAdminServers(config: AdminConfig, deps: AdminDeps): AdminS
       );
     },
   };
+}
+
+/**
+ * Runs a handler so that any failure, synchronous throw included, becomes a 500 for that request: a throw from the
+ * `request` listener itself (a config_dump that cannot be built, say) would be an uncaught exception ending the
+ * ztunnel.
+ */
+function serve(handler: Handler, req: http.IncomingMessage, res: http.ServerResponse): void {
+  void Promise.resolve()
+    .then(() => handler(req, res))
+    .catch(() => {
+      // Once the head is out a 500 can no longer be sent: cut the response short instead.
+      if (res.headersSent) return void res.destroy();
+      send(res, 500, 'text/plain', 'error\n');
+    });
 }
 
 function send(res: http.ServerResponse, status: number, contentType: string, body: string): void {

@@ -35,7 +35,8 @@ export interface CertManager {
   current(identity: string): WorkloadCertificate | undefined;
   /** Makes sure these identities have certificates (background) and drops the others. */
   retain(identities: Iterable<string>): void;
-  snapshot(): { identity: string; state: string; notBefore?: string; notAfter?: string; chain?: readonly string[] }[];
+  /** config_dump `certificates`: per identity, the certificate in use with its chain and trust roots. */
+  snapshot(): { identity: string; state: string; notBefore?: string; notAfter?: string; chain?: readonly string[]; roots?: readonly string[] }[];
   close(): void;
 }
 
@@ -105,7 +106,7 @@ export function createCertManager(config: CertManagerConfig, deps: { source: Cer
         return {
           identity,
           state: e.state === 'failed' ? `failed: ${e.error.message}` : e.state,
-          ...(c ? { notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), chain: c.chainPem } : {}),
+          ...(c ? { notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), chain: c.chainPem, roots: c.rootsPem } : {}),
         };
       });
     },

@@ -2,6 +2,7 @@
  * `ambit ztunnel`: composition root of one node proxy. Reads the node token and mesh root from the state directory,
  * builds the CA client, WDS discovery, metrics registry and logger, and starts the ztunnel on the node address.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PORTS } from '../shared/constants.js';
@@ -59,8 +60,11 @@ export interface ZtunnelProcessOptions {
 /** Starts one ztunnel wired to the control plane (also usable in-process by `ambit up` or tests). */
 export async function startZtunnelProcess(opts: ZtunnelProcessOptions, logger: Logger, registry: Registry): Promise<{ ztunnel: Ztunnel; close(drainMs?: number): Promise<void> }> {
   const waitMs = opts.waitForFilesMs ?? 30_000;
-  const [rootPem, token] = await Promise.all([waitForFile(opts.rootCertFile, waitMs), waitForFile(opts.tokenFile, waitMs)]);
-  const ca = createCaClient({ address: opts.caAddress, rootsPem: rootPem, token: () => token, serverName: opts.serverName });
+  const [rootPem, firstToken] = await Promise.all([waitForFile(opts.rootCertFile, waitMs), waitForFile(opts.tokenFile, waitMs)]);
+  // One source for both clients: each ADS (re)connect and each CSR asks it, so a rotated token file is used from the
+  // next call on (the control plane re-reads its token files every second and forgets the old token).
+  const token = fileTokenSource(opts.tokenFile, firstToken);
+  const ca = createCaClient({ address: opts.caAddress, rootsPem: rootPem, token, serverName: opts.serverName });
   const ztunnel = createZtunnel(
     { nodeName: opts.node, listenAddress: opts.address, adminAddress: opts.adminAddress, ports: opts.ports, domainSuffix: opts.domainSuffix, rootsPem: [rootPem] },
     {
@@ -88,6 +92,36 @@ export async function startZtunnelProcess(opts: ZtunnelProcessOptions, logger: L
       ca.close();
     },
   };
+}
+
+/** How often, at most, the token file is re-read (as often as the control plane re-reads its copy). */
+const TOKEN_REREAD_MS = 1000;
+
+/**
+ * The bearer token in `path`, re-read when asked but at most once per `minIntervalMs` (a burst of certificate
+ * requests for new workloads reads the file once). A missing, unreadable or empty file keeps the last token read:
+ * an operator replacing the file must not leave the ztunnel with no token at all for the next call.
+ */
+export function fileTokenSource(path: string, initial: string, opts: { minIntervalMs?: number; nowMs?: () => number } = {}): () => string {
+  const minIntervalMs = opts.minIntervalMs ?? TOKEN_REREAD_MS;
+  const now = opts.nowMs ?? Date.now;
+  let token = initial;
+  let readAtMs = now();
+  return () => {
+    if (now() - readAtMs < minIntervalMs) return token;
+    readAtMs = now();
+    const text = readTextOrUndefined(path)?.trim();
+    if (text) token = text;
+    return token;
+  };
+}
+
+function readTextOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 async function waitForFile(path: string, ms: number): Promise<string> {

@@ -18,7 +18,8 @@ export interface WdsDiscoveryConfig {
   readonly rootsPem?: readonly string[];
   /** TLS name to verify (the control plane's certificate names `istiod`). */
   readonly servername?: string;
-  readonly token?: string;
+  /** Bearer token, or a function re-reading it at every (re)connect (a rotated token file is picked up). */
+  readonly token?: string | (() => string);
   readonly nodeName: string;
   readonly nodeAddress: string;
   readonly backoffMs?: number;

@@ -150,3 +150,32 @@ test('delta client: a NACK that names its rejections still records the versions 
   h.xds.update(evolve(m1, { remove: [a.uid] }));
   await until(() => !applied.has(a.uid));
 });
+
+test('delta client: a token function is asked again at every reconnect, so a rotated token is sent', async (t) => {
+  const seen: (string | undefined)[] = [];
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => {
+    seen.push(headers.authorization as string | undefined);
+    stream.on('error', () => undefined);
+    // As a control plane refusing the caller: the stream ends at once and the client retries.
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'unauthenticated' }, { endStream: true });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.70.1', r));
+  const port = (server.address() as AddressInfo).port;
+  let current = 'old-token';
+  const client = createDeltaClient({
+    address: `127.0.70.1:${port}`, node: { id: 'ztunnel~127.0.70.1~z.istio-system~istio-system.svc.cluster.local' },
+    typeUrls: [TYPE_URLS.address], onResources: () => [], logger: silentLogger, backoffMs: 20,
+    token: () => current,
+  });
+  t.after(async () => {
+    client.close();
+    await new Promise((r) => server.close(r));
+  });
+  client.start();
+  await until(() => seen.length >= 1);
+  current = 'new-token';
+  await until(() => seen.includes('Bearer new-token'));
+  assert.equal(seen[0], 'Bearer old-token');
+  assert.ok(seen.every((a) => a === 'Bearer old-token' || a === 'Bearer new-token'), `unexpected headers ${seen.join(', ')}`);
+});

@@ -21,8 +21,11 @@ export interface DeltaClientConfig {
   readonly address: string;
   /** TLS with these roots; omitted = plaintext. `servername` overrides the name checked in the server certificate. */
   readonly tls?: { readonly rootsPem: readonly string[]; readonly servername?: string };
-  /** Sent as `authorization: Bearer <token>`. */
-  readonly token?: string;
+  /**
+   * Sent as `authorization: Bearer <token>`. A function is called at every (re)connect, so a token file rotated
+   * while the client runs (the control plane re-reads its token files) is picked up by the next stream.
+   */
+  readonly token?: string | (() => string);
   /** Sent as `clusterid` metadata on the stream, as Istio's ztunnel does (istiod reads it with the token). Default `Kubernetes`. */
   readonly clusterId?: string;
   readonly node: { readonly id: string; readonly metadata?: Record<string, unknown> };
@@ -164,7 +167,15 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
   const connect = (): void => {
     if (closed) return;
     channel ??= makeChannel(config);
-    const metadata = { clusterid: config.clusterId ?? DEFAULT_CLUSTER_ID, ...(config.token ? { authorization: `Bearer ${config.token}` } : {}) };
+    let token: string | undefined;
+    try {
+      token = typeof config.token === 'function' ? config.token() : config.token;
+    } catch (err) {
+      // A token that cannot be read now may be readable on the next attempt: a failed attempt, not a crash.
+      scheduleReconnect(`cannot read the bearer token: ${(err as Error).message}`);
+      return;
+    }
+    const metadata = { clusterid: config.clusterId ?? DEFAULT_CLUSTER_ID, ...(token ? { authorization: `Bearer ${token}` } : {}) };
     const s = channel.call(deltaAdsMethod<object, DeltaResponse>(), { metadata });
     stream = s;
     s.on('data', (res: DeltaResponse) => onResponse(s, res));

@@ -156,6 +156,8 @@ describe('ztunnel rejects bad input cleanly', () => {
       });
     assert.deepEqual([...(await send([4, 1, 0]))], [], 'SOCKS4 greeting: closed without reply');
     assert.deepEqual([...(await send([5, 1, 2]))], [5, 0xff], 'only user/password offered: no acceptable method');
+    assert.deepEqual([...(await send([5, 1, 2, 5, 1, 0, 1, 127, 0, 0, 1, 0, 80]))], [5, 0xff], 'same, request pipelined behind it');
+    assert.equal(await metricValue(node.registry, 'ambit_ztunnel_socks5_rejections_total', { reply: '0xff' }), 2, 'counted under its reply code');
     assert.deepEqual([...(await send([5, 1, 0, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80]))], [5, 0, 5, 7, 0, 1, 0, 0, 0, 0, 0, 0], 'BIND: command not supported');
     assert.deepEqual([...(await send([5, 1, 0, 5, 1, 0, 9, 1, 2]))], [5, 0, 5, 8, 0, 1, 0, 0, 0, 0, 0, 0], 'unknown address type');
     assert.deepEqual([...(await send([5, 1, 0, 5, 1, 0, 1, 127]))], [5, 0], 'truncated request: closed after method reply');

@@ -30,14 +30,17 @@ export function encodeReply(code: number): Buffer {
   return Buffer.from([SOCKS_VERSION, code, 0x00, 0x01, 0, 0, 0, 0, 0, 0]);
 }
 
-/** Method negotiation: true when no-auth was offered (and accepted). Writes the method selection reply. */
-export async function negotiate(socket: Socket, reader: ByteReader): Promise<{ ok: boolean; reason?: string }> {
+/**
+ * Method negotiation: ok when no-auth was offered (and accepted, reply written). A refusal carries the bytes to send
+ * before closing (`0x05 0xFF` when no method is acceptable), so the caller can end the socket gracefully: destroying
+ * it with a pipelined request still unread would turn the close into a RST that can overtake the reply.
+ */
+export async function negotiate(socket: Socket, reader: ByteReader): Promise<{ ok: true } | { ok: false; reason: string; response?: Buffer }> {
   const [ver, nmethods] = await reader.read(2);
   if (ver !== SOCKS_VERSION) return { ok: false, reason: `SOCKS version ${String(ver)} is not 5` };
   const methods = nmethods ? await reader.read(nmethods) : Buffer.alloc(0);
   if (!methods.includes(METHOD_NO_AUTH)) {
-    socket.write(Buffer.from([SOCKS_VERSION, METHOD_NONE_ACCEPTABLE]));
-    return { ok: false, reason: 'client offered no acceptable authentication method' };
+    return { ok: false, reason: 'client offered no acceptable authentication method', response: Buffer.from([SOCKS_VERSION, METHOD_NONE_ACCEPTABLE]) };
   }
   socket.write(Buffer.from([SOCKS_VERSION, METHOD_NO_AUTH]));
   return { ok: true };

@@ -38,10 +38,13 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
     });
   });
 
-  const refuse = (socket: net.Socket, reply: number | undefined, reason: string): void => {
-    deps.metrics.socksRejections.inc({ reply: reply === undefined ? 'none' : `0x${reply.toString(16).padStart(2, '0')}` });
-    log.warn('SOCKS5 request refused', { client: socket.remoteAddress, reason, ...(reply !== undefined ? { reply } : {}) });
-    if (reply !== undefined && !socket.destroyed) socket.end(encodeReply(reply));
+  /** `reply` is a request reply code; `response` raw bytes instead (the method-negotiation refusal). */
+  const refuse = (socket: net.Socket, reply: number | undefined, reason: string, response?: Buffer): void => {
+    const code = reply ?? (response ? response[1] : undefined);
+    deps.metrics.socksRejections.inc({ reply: code === undefined ? 'none' : `0x${code.toString(16).padStart(2, '0')}` });
+    log.warn('SOCKS5 request refused', { client: socket.remoteAddress, reason, ...(code !== undefined ? { reply: code } : {}) });
+    const bytes = reply !== undefined ? encodeReply(reply) : response;
+    if (bytes && !socket.destroyed) socket.end(bytes);
     else socket.destroy();
   };
 
@@ -54,7 +57,7 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
     try {
       const negotiated = await negotiate(socket, reader);
       if (!negotiated.ok) {
-        refuse(socket, undefined, negotiated.reason ?? 'negotiation failed');
+        refuse(socket, undefined, negotiated.reason, negotiated.response);
         return undefined;
       }
       const req = await readRequest(reader);

@@ -8,7 +8,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { silentLogger } from '../../src/shared/telemetry/logger.js';
 import { createFakeCa, type FakeCa } from './support/fake-ca.js';
-import { echoServer, match, policy, roundTrip, service, socksConnect, startNode, workload, type TestNode } from './support/mesh.js';
+import { echoServer, match, metricValue, policy, roundTrip, service, socksConnect, startNode, workload, type TestNode } from './support/mesh.js';
 
 const NODE_A = '127.0.10.31';
 const NODE_B = '127.0.10.32';
@@ -93,6 +93,9 @@ describe('ztunnel flows', () => {
     assert.match(seen[0]?.forwarded ?? '', /^for="127\.0\.11\.31:\d+";host=reviews\.default\.svc\.cluster\.local$/);
     assert.match(seen[0]?.baggage ?? '', /k8s\.namespace\.name=default/);
     assert.match(seen[0]?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    // The source reporter names the hop it reached: the waypoint, with the waypoint's identity.
+    const viaWp = { reporter: 'source', destination_workload: 'waypoint', destination_principal: wpId, destination_service: 'reviews.default.svc.cluster.local' };
+    assert.equal(await metricValue(a.registry, 'istio_tcp_connections_opened_total', viaWp), 1);
     // A waypoint presenting another identity is refused before any CONNECT.
     a.zt.state.upsertWorkload(workload({ name: 'waypoint', ip: WAYPOINT, node: 'fb', sa: 'someone-else' }));
     const bad = await socks({ host: 'reviews', port: 9080 });

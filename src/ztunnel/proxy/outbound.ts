@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import type { StateStore } from '../state/store.js';
 import type { ZWorkload } from '../state/types.js';
-import { resolveOutbound, type OutboundTarget, type ResolveOptions } from '../state/resolve.js';
+import { resolveOutbound, type HbonePlan, type OutboundTarget, type PlaintextPlan, type ResolveOptions } from '../state/resolve.js';
 import type { HbonePool } from '../hbone/client-pool.js';
 import { HEADERS, CONNECT_TIMEOUT_MS } from '../hbone/constants.js';
 import { baggageOf } from '../hbone/baggage.js';
@@ -54,11 +54,8 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
       labels: {
         reporter: 'source',
         source,
-        sourcePrincipal: source.identity,
-        ...(plan.workload ? { destination: plan.workload } : {}),
+        ...outboundPeerLabels(source, plan),
         ...(plan.service ? { destinationService: plan.service } : {}),
-        ...(plan.kind === 'hbone' && plan.workload && !plan.viaWaypoint ? { destinationPrincipal: plan.workload.identity } : {}),
-        ...(plan.kind === 'hbone' && plan.viaWaypoint && plan.expectedIdentities[0] ? { destinationPrincipal: plan.expectedIdentities[0] } : {}),
         mtls: plan.kind === 'hbone',
       },
     },
@@ -95,6 +92,18 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
   }
   // Returned, not awaited: this function's locals would otherwise stay alive for the connection's lifetime.
   return finishRelay(client, upstream, tracker, deps.relayBudget);
+}
+
+/**
+ * Principals and destination workload of the source reporter's labels, as Istio: a principal only where mTLS proves
+ * it (HBONE, not plaintext passthrough), and through a waypoint the destination is the waypoint, the hop this
+ * connection actually reaches (the destination ztunnel then reports the waypoint as its source).
+ */
+function outboundPeerLabels(source: ZWorkload, plan: HbonePlan | PlaintextPlan): { sourcePrincipal?: string; destination?: ZWorkload; destinationPrincipal?: string } {
+  if (plan.kind !== 'hbone') return plan.workload ? { destination: plan.workload } : {};
+  const destination = plan.viaWaypoint ? plan.waypoint : plan.workload;
+  const destinationPrincipal = plan.viaWaypoint ? (plan.waypoint?.identity ?? plan.expectedIdentities[0]) : plan.workload?.identity;
+  return { sourcePrincipal: source.identity, ...(destination ? { destination } : {}), ...(destinationPrincipal ? { destinationPrincipal } : {}) };
 }
 
 function finishRelay(client: Socket, upstream: RelayEnd, tracker: ConnectionTracker, budget: RelayBudget): Promise<void> {

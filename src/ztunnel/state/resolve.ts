@@ -19,6 +19,8 @@ export interface HbonePlan {
   readonly authority: string;
   readonly expectedIdentities: readonly string[];
   readonly viaWaypoint: boolean;
+  /** The waypoint workload the connection goes to (when known): the actual destination for telemetry. */
+  readonly waypoint?: ZWorkload;
   readonly service?: ZService;
   /** Destination workload (undefined when going to a waypoint for a service). */
   readonly workload?: ZWorkload;
@@ -135,23 +137,27 @@ function viaWaypoint(state: StateStore, gw: GatewayTarget, authority: string, se
     authority,
     expectedIdentities: wp.identities,
     viaWaypoint: true,
+    ...(wp.workload ? { waypoint: wp.workload } : {}),
     ...(service ? { service } : {}),
     ...(workload ? { workload } : {}),
   };
 }
 
-/** The waypoint's IP and acceptable identities (its workloads' identities). */
-function waypointEndpoint(state: StateStore, gw: GatewayTarget): { ip: string; identities: string[] } | undefined {
+/** The waypoint's IP, acceptable identities (its workloads' identities) and the workload behind the IP if one is. */
+function waypointEndpoint(state: StateStore, gw: GatewayTarget): { ip: string; identities: string[]; workload?: ZWorkload } | undefined {
   if (gw.kind === 'address') {
     const svc = state.serviceByVip(gw.ip);
-    const workloads = svc ? state.endpointsOf(svc.key) : [state.workloadByIp(gw.ip)].filter((w): w is ZWorkload => w !== undefined);
-    return { ip: gw.ip, identities: [...new Set(workloads.map((w) => w.identity))] };
+    const direct = state.workloadByIp(gw.ip);
+    const workloads = svc ? state.endpointsOf(svc.key) : [direct].filter((w): w is ZWorkload => w !== undefined);
+    const workload = direct ?? workloads[0];
+    return { ip: gw.ip, identities: [...new Set(workloads.map((w) => w.identity))], ...(workload ? { workload } : {}) };
   }
   const svc = state.serviceByHostname(gw.hostname);
   const endpoints = svc ? state.endpointsOf(svc.key) : [];
   const ip = svc?.vips[0] ?? endpoints[0]?.addresses[0];
   if (!ip || isIP(ip) === 0) return undefined;
-  return { ip, identities: [...new Set(endpoints.map((w) => w.identity))] };
+  const workload = state.workloadByIp(ip) ?? endpoints[0];
+  return { ip, identities: [...new Set(endpoints.map((w) => w.identity))], ...(workload ? { workload } : {}) };
 }
 
 function isWaypointOf(state: StateStore, source: ZWorkload, gw: GatewayTarget): boolean {

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { TYPE_URLS } from '../../src/shared/constants.js';
 import { createDeltaClient, type DeltaResource } from '../../src/shared/xds/delta-client.js';
 import { decodeAddress } from '../../src/shared/xds/wds-codec.js';
+import { adsSchema } from '../../src/shared/xds/ads-messages.js';
+import { grpcCodec } from '../../src/shared/proto/wire-codec.js';
 import { silentLogger } from '../../src/shared/telemetry/logger.js';
 import { startHarness } from './harness.js';
 import { evolve, mesh, pod, policy } from './mesh-factory.js';
@@ -178,4 +180,71 @@ test('delta client: a token function is asked again at every reconnect, so a rot
   await until(() => seen.includes('Bearer new-token'));
   assert.equal(seen[0], 'Bearer old-token');
   assert.ok(seen.every((a) => a === 'Bearer old-token' || a === 'Bearer new-token'), `unexpected headers ${seen.join(', ')}`);
+});
+
+/**
+ * A control plane that answers each stream once (an empty Address push) and ends it after `holdMs`; records when
+ * each stream arrived and ended.
+ */
+async function answerOnceServer(host: string, holdMs: number) {
+  const codec = grpcCodec<object>(adsSchema().message('envoy.service.discovery.v3.DeltaDiscoveryResponse'));
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const server = http2.createServer();
+  server.on('stream', (stream) => {
+    starts.push(performance.now());
+    stream.on('error', () => undefined);
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    const body = Buffer.from(codec.serialize({ type_url: TYPE_URLS.address, nonce: `n${starts.length}`, system_version_info: '1' }));
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(body.length, 1);
+    body.copy(frame, 5);
+    stream.write(frame);
+    setTimeout(() => {
+      ends.push(performance.now());
+      if (!stream.destroyed) stream.end();
+    }, holdMs);
+  });
+  await new Promise<void>((r) => server.listen(0, host, r));
+  const address = `${host}:${(server.address() as AddressInfo).port}`;
+  return { address, starts, ends, close: () => new Promise((r) => server.close(r)) };
+}
+
+const gaps = (ends: readonly number[], starts: readonly number[]): number[] => starts.slice(1).map((s, i) => Math.round(s - ends[i]!));
+
+test('delta client: a control plane that answers once and then ends the stream is redialled with a growing delay', async (t) => {
+  const server = await answerOnceServer('127.0.70.2', 0);
+  let responses = 0;
+  const client = createDeltaClient({
+    address: server.address, node: { id: 'ztunnel~127.0.70.2~z.istio-system~istio-system.svc.cluster.local' },
+    typeUrls: [TYPE_URLS.address], onResources: () => (responses++, []), logger: silentLogger, backoffMs: 40,
+  });
+  t.after(async () => {
+    client.close();
+    await server.close();
+  });
+  client.start();
+  await until(() => server.starts.length >= 5, 5000);
+  assert.ok(responses >= 4, 'every stream delivered its response');
+  const g = gaps(server.ends, server.starts);
+  // At least 40, 80, 160, 320 ms (timers never fire early); with a reset on every response all would be ~40 ms.
+  g.forEach((gap, i) => assert.ok(gap >= 40 * 2 ** i - 2, `delays grow: ${g.join(', ')} ms`));
+});
+
+test('delta client: a stream that stayed up for stableStreamMs after answering resets the reconnect delay', async (t) => {
+  const server = await answerOnceServer('127.0.70.3', 150);
+  const client = createDeltaClient({
+    address: server.address, node: { id: 'ztunnel~127.0.70.3~z.istio-system~istio-system.svc.cluster.local' },
+    typeUrls: [TYPE_URLS.address], onResources: () => [], logger: silentLogger, backoffMs: 40, stableStreamMs: 100,
+  });
+  t.after(async () => {
+    client.close();
+    await server.close();
+  });
+  client.start();
+  await until(() => server.starts.length >= 6, 5000);
+  const g = gaps(server.ends, server.starts);
+  // ~40 ms each; without the reset they would grow to 640 ms.
+  for (const gap of g) assert.ok(gap < 300, `every delay is the base one: ${g.join(', ')} ms`);
 });

@@ -1,7 +1,8 @@
 /**
  * Delta ADS client (what Istio's ztunnel does against istiod): one DeltaAggregatedResources stream, a wildcard
- * subscription per type URL, ACK/NACK per response, reconnect with exponential backoff sending
- * `initial_resource_versions` for everything it holds so the server skips unchanged resources.
+ * subscription per type URL, ACK/NACK per response, reconnect with exponential backoff (reset only by a stream that
+ * stayed up, see STABLE_STREAM_MS) sending `initial_resource_versions` for everything it holds so the server skips
+ * unchanged resources.
  */
 import type { Logger } from '../telemetry/logger.js';
 import { deltaAdsMethod } from './ads-messages.js';
@@ -37,8 +38,13 @@ export interface DeltaClientConfig {
   readonly onResources: (typeUrl: string, added: DeltaResource[], removed: string[]) => DeltaApplyResult | readonly string[];
   readonly onConnectionChange?: (connected: boolean) => void;
   readonly logger: Logger;
-  /** First reconnect delay; doubles up to 30 s, resets after a response. Default 500 ms. */
+  /** First reconnect delay; doubles at each reconnect up to 30 s. Default 500 ms. */
   readonly backoffMs?: number;
+  /**
+   * How long a stream must stay open after its first response for the next reconnect to start again from
+   * `backoffMs`. Default 30 s.
+   */
+  readonly stableStreamMs?: number;
 }
 
 /**
@@ -62,6 +68,13 @@ export interface DeltaClient {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * Backoff rule: the delay doubles at every reconnect and only returns to the base once a stream proved healthy by
+ * answering and then staying open this long. Resetting on any response would let a control plane that answers once
+ * and then drops the stream (overloaded, rejecting us after the first push, crashing on our ACK) be redialled every
+ * `backoffMs` forever, each time costing it a full push.
+ */
+const STABLE_STREAM_MS = 30_000;
 /** ztunnel accepts messages up to 200 MiB. */
 const MAX_MESSAGE_BYTES = 200 * 1024 * 1024;
 const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
@@ -118,6 +131,7 @@ function recordApplied(versions: Map<string, string>, added: readonly DeltaResou
 export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
   const logger = config.logger.child({ component: 'xds-client', address: config.address });
   const baseBackoff = config.backoffMs ?? 500;
+  const stableStreamMs = config.stableStreamMs ?? STABLE_STREAM_MS;
   const held = new Map<string, Map<string, string>>(config.typeUrls.map((t) => [t, new Map()]));
   let channel: GrpcChannel | undefined;
   let stream: AdsStream | undefined;
@@ -135,7 +149,6 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
   const onResponse = (s: AdsStream, res: DeltaResponse): void => {
     const typeUrl = res.type_url ?? '';
     const versions = held.get(typeUrl);
-    backoff = baseBackoff;
     setConnected(true);
     if (!versions) {
       s.write({ type_url: typeUrl, response_nonce: res.nonce, error_detail: { code: GRPC_STATUS.INVALID_ARGUMENT, message: `not subscribed to ${typeUrl}` } });
@@ -178,13 +191,18 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
     const metadata = { clusterid: config.clusterId ?? DEFAULT_CLUSTER_ID, ...(token ? { authorization: `Bearer ${token}` } : {}) };
     const s = channel.call(deltaAdsMethod<object, DeltaResponse>(), { metadata });
     stream = s;
-    s.on('data', (res: DeltaResponse) => onResponse(s, res));
-    s.on('error', (err: GrpcCallError) => {
-      if (stream === s) scheduleReconnect(`${grpcStatusName(err.code)}: ${err.details}`);
+    let firstResponseAt: number | undefined;
+    const ended = (reason: string): void => {
+      if (stream !== s) return;
+      if (firstResponseAt !== undefined && performance.now() - firstResponseAt >= stableStreamMs) backoff = baseBackoff;
+      scheduleReconnect(reason);
+    };
+    s.on('data', (res: DeltaResponse) => {
+      firstResponseAt ??= performance.now();
+      onResponse(s, res);
     });
-    s.on('end', () => {
-      if (stream === s) scheduleReconnect('server closed the stream');
-    });
+    s.on('error', (err: GrpcCallError) => ended(`${grpcStatusName(err.code)}: ${err.details}`));
+    s.on('end', () => ended('server closed the stream'));
     const node = { id: config.node.id, metadata: jsonToStruct(config.node.metadata ?? {}) };
     config.typeUrls.forEach((typeUrl, i) => {
       const initial = Object.fromEntries(held.get(typeUrl) ?? []);

@@ -108,6 +108,10 @@ describe('ztunnel rejects bad input cleanly', () => {
       session.close();
     }
     assert.equal(await metricValue(node.registry, 'ambit_ztunnel_hbone_responses_total', { code: '400' }), 3);
+    // Each refusal has its access-log line, naming the peer and why.
+    const failed = node.logs.filter((l) => l.msg === 'inbound connection failed' && l['src.identity'] === CLIENT_ID);
+    assert.deepEqual(failed.map((l) => l['hbone.status']), [400, 400, 400]);
+    assert.match(String(failed[0]?.error), /method GET is not CONNECT/);
     const echoed = await roundTrip(live.socket, Buffer.from('still alive'));
     assert.equal(echoed.toString(), 'still alive');
   });

@@ -152,10 +152,15 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
     if (!socket) return;
     const peer = peerIdentity(socket);
     const sourceIp = normalizeIp(socket.remoteAddress ?? '');
-    const reject400 = (why: string): void => {
-      log.warn('HBONE request rejected', { status: 400, reason: why, peer, authority: headers[':authority'] });
-      respond(stream, 400);
+    // Refusals before a connection exists still get an access-log line (Istio's "connection failed"), not metrics.
+    const refuse = (status: 400 | 503, why: string): void => {
+      deps.accessLog.warn('inbound connection failed', {
+        direction: 'inbound', 'src.addr': formatHostPort(sourceIp, socket.remotePort ?? 0), 'src.identity': peer ?? null,
+        'dst.addr': String(headers[':authority'] ?? ''), 'hbone.status': status, error: why,
+      });
+      respond(stream, status);
     };
+    const reject400 = (why: string): void => refuse(400, why);
     if (headers[':method'] !== 'CONNECT') return reject400(`method ${String(headers[':method'])} is not CONNECT`);
     const target = parseIpPort(String(headers[':authority'] ?? ''));
     if (!target) return reject400('authority is not ip:port');
@@ -163,10 +168,7 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
     if (sniIp === undefined || normalizeIp(sniIp) !== target.ip) return reject400(`authority IP ${target.ip} does not match the workload named in SNI (${String(socket.servername)})`);
     // Checked again per stream: the workload may have left ambient since the handshake.
     const workload = hboneWorkloadByIp(target.ip);
-    if (!workload) {
-      log.warn('HBONE request for unknown workload', { status: 503, authority: headers[':authority'] });
-      return respond(stream, 503);
-    }
+    if (!workload) return refuse(503, `${target.ip} is not a captured workload on this node`);
     const srcWorkload = deps.state.workloadByIp(sourceIp);
     // The authority is the pod address, so the service the client meant comes from its `Forwarded: host=` or the port.
     const service = inboundService(deps.state, workload, target.port, forwardedHost(headers[C.HEADERS.forwarded]));

@@ -61,15 +61,15 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
   const serve = async (socket: net.Socket): Promise<void> => {
     const timer = setTimeout(() => socket.destroy(), config.headerTimeoutMs ?? 10_000);
     const header = await readProxyV1(socket).finally(() => clearTimeout(timer));
-    if (!header) {
-      log.warn('plaintext inbound: missing or malformed PROXY v1 header', { client: socket.remoteAddress });
-      return void socket.destroy();
-    }
+    const client = formatHostPort(normalizeIp(socket.remoteAddress ?? ''), socket.remotePort ?? 0);
+    // Refusals before a connection exists still get an access-log line (Istio's "connection failed"), not metrics.
+    const refuse = (destination: string, why: string): void => {
+      deps.accessLog.warn('inbound connection failed', { direction: 'inbound', 'src.addr': client, 'dst.addr': destination, error: why });
+      socket.destroy();
+    };
+    if (!header) return refuse('', 'missing or malformed PROXY v1 header');
     const workload = deps.state.localWorkloadByIp(header.ip);
-    if (!workload) {
-      log.warn('plaintext inbound: destination is not a workload on this node', { destination: header.ip });
-      return void socket.destroy();
-    }
+    if (!workload) return refuse(formatHostPort(header.ip, header.port), `${header.ip} is not a workload on this node`);
     const sourceIp = normalizeIp(socket.remoteAddress ?? '');
     const source = deps.state.workloadByIp(sourceIp);
     // No HBONE headers here, so the service can only be inferred from the destination port.

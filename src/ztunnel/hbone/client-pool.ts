@@ -166,6 +166,15 @@ function poolKey(req: HboneRequest): string {
 
 /** TCP + TLS + HTTP/2 handshake, server identity check, 16 MiB connection window, keepalive PINGs. */
 function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>, config: HbonePoolConfig): Promise<http2.ClientHttp2Session> {
+  // Built before dialing: a key or certificate OpenSSL refuses fails here, not inside createConnection after the TCP
+  // socket already exists (where the throw would leave that socket without an owner).
+  let secureContext: tls.SecureContext;
+  try {
+    const { ALPNProtocols: _alpn, ...contextOptions } = material;
+    secureContext = tls.createSecureContext(contextOptions);
+  } catch (e) {
+    return Promise.reject(new HboneDialError('TLS_FAILURE', `TLS material for ${req.sourceIdentity}: ${(e as Error).message}`));
+  }
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (err: HboneDialError): void => {
@@ -192,7 +201,8 @@ function openSession(req: HboneRequest, material: ReturnType<typeof tlsMaterial>
         const socket = tls.connect({
           socket: tcp,
           servername: req.serverName,
-          ...material,
+          secureContext,
+          ALPNProtocols: material.ALPNProtocols,
           rejectUnauthorized: true,
           checkServerIdentity: () => undefined,
         });

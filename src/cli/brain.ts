@@ -16,6 +16,7 @@ import { createBrain } from '../waypoint/brain/brain.js';
 import { createXdsPolicySource } from '../waypoint/brain/xds-source.js';
 import { waitForShutdownSignal } from './signals.js';
 import { num, parseCommandArgs, str } from './args.js';
+import { fileTokenSource } from './token-file.js';
 
 const HELP = `Usage: ambit brain --waypoint <ns>/<name> --address <ip> --xds-address <host:port> --state-dir <dir> [options]
 
@@ -74,7 +75,7 @@ export async function run(args: readonly string[]): Promise<number> {
     policySource = createXdsPolicySource({
       address: xdsAddress,
       tls: { rootsPem: [readFileSync(join(stateDir, 'ca', 'root-cert.pem'), 'utf8')], servername: str(v, 'xds-servername', 'istiod.istio-system.svc') },
-      token: readFileSync(join(stateDir, 'tokens', `waypoint-${ns}-${name}.token`), 'utf8').trim(),
+      token: brainToken(join(stateDir, 'tokens', `waypoint-${ns}-${name}.token`)),
       nodeId: `brain~${address}~${name}.${ns}~${ns}.svc.cluster.local`,
       logger,
     });
@@ -90,4 +91,9 @@ export async function run(args: readonly string[]): Promise<number> {
   await brain.close();
   await tracing.shutdown();
   return 0;
+}
+
+/** The waypoint's token file, re-read (at most once a second) at each ADS (re)connect: the control plane rotates it. */
+function brainToken(path: string): () => string {
+  return fileTokenSource(path, readFileSync(path, 'utf8').trim());
 }

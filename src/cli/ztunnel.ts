@@ -2,7 +2,6 @@
  * `ambit ztunnel`: composition root of one node proxy. Reads the node token and mesh root from the state directory,
  * builds the CA client, WDS discovery, metrics registry and logger, and starts the ztunnel on the node address.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PORTS } from '../shared/constants.js';
@@ -16,6 +15,7 @@ import { createCaCertificateSource, DEFAULT_CERT_TTL_SECONDS } from '../ztunnel/
 import { waitForShutdownSignal } from './signals.js';
 import { num, parseCommandArgs, str } from './args.js';
 import { defaultAdminAddress } from './up-plan.js';
+import { fileTokenSource } from './token-file.js';
 
 const HELP = `Usage: ambit ztunnel --node NAME --address IP --state-dir DIR [options]
 
@@ -92,36 +92,6 @@ export async function startZtunnelProcess(opts: ZtunnelProcessOptions, logger: L
       ca.close();
     },
   };
-}
-
-/** How often, at most, the token file is re-read (as often as the control plane re-reads its copy). */
-const TOKEN_REREAD_MS = 1000;
-
-/**
- * The bearer token in `path`, re-read when asked but at most once per `minIntervalMs` (a burst of certificate
- * requests for new workloads reads the file once). A missing, unreadable or empty file keeps the last token read:
- * an operator replacing the file must not leave the ztunnel with no token at all for the next call.
- */
-export function fileTokenSource(path: string, initial: string, opts: { minIntervalMs?: number; nowMs?: () => number } = {}): () => string {
-  const minIntervalMs = opts.minIntervalMs ?? TOKEN_REREAD_MS;
-  const now = opts.nowMs ?? Date.now;
-  let token = initial;
-  let readAtMs = now();
-  return () => {
-    if (now() - readAtMs < minIntervalMs) return token;
-    readAtMs = now();
-    const text = readTextOrUndefined(path)?.trim();
-    if (text) token = text;
-    return token;
-  };
-}
-
-function readTextOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 async function waitForFile(path: string, ms: number): Promise<string> {

@@ -15,7 +15,8 @@ export interface XdsPolicySourceConfig {
   /** `host:port` of the control plane's xDS endpoint. */
   readonly address: string;
   readonly tls?: { readonly rootsPem: readonly string[]; readonly servername?: string };
-  readonly token?: string;
+  /** Bearer token, or a function asked at every (re)connect so a rotated token file is picked up. */
+  readonly token?: string | (() => string);
   /** `brain~<waypoint address>~<name>.<ns>~<ns>.svc.cluster.local`. */
   readonly nodeId: string;
   readonly logger: Logger;

@@ -93,3 +93,21 @@ test('xds: a workload that applied in a NACKed response is removed after a recon
   await until('a removed', () => state.workloadByIp('10.71.0.1') === undefined);
   assert.deepEqual(state.workloads().map((w) => w.uid), []);
 });
+
+test('xds: a first Address response whose every resource is rejected does not make the ztunnel synced', async (t) => {
+  const onlyBad = mesh(1, { workloads: [pod('bad', '10.71.1.9')] });
+  const server = await startServer(onlyBad);
+  const state = createStateStore({ nodeName: 'node-a' });
+  const discovery = createWdsDiscovery({ address: `${HOST}:${server.port}`, nodeName: 'node-a', nodeAddress: NODE_ADDRESS, backoffMs: 50 }, { state, logger: silentLogger });
+  t.after(() => {
+    discovery.close();
+    server.close();
+  });
+  discovery.start();
+  await until('the response NACKed', () => (server.xds.debug() as any).clients[0]?.types.some((x: any) => x.state === 'nacked'));
+  await until('policies acked', () => (server.xds.debug() as any).clients[0]?.types.some((x: any) => x.state === 'acked'));
+  assert.equal(discovery.synced(), false, 'nothing of the Address type took effect');
+  server.xds.update(evolve(onlyBad, { workloads: [pod('good', '10.71.1.1')] }));
+  await until('good applied', () => state.workloadByIp('10.71.1.1') !== undefined);
+  assert.equal(discovery.synced(), true);
+});

@@ -110,3 +110,34 @@ test('waypoint :authority is the VIP the client dialed; a hostname picks the VIP
   assert.equal(authority(v4, { kind: 'hostname', hostname: 'app', port: 80 }), '10.96.0.9:80');
   assert.equal(authority(v6, { kind: 'hostname', hostname: 'app', port: 80 }), '[fd00::9]:80');
 });
+
+test('endpoint choice follows the service load balancing: STRICT node-local, FAILOVER closest first, ALLOW_ALL, PASSTHROUGH', () => {
+  const state = createStateStore({ nodeName: 'n1' });
+  const client = workload({ name: 'client', ip: '10.2.0.1', node: 'n1' });
+  const base = service({ name: 'cache', vip: '10.96.2.1', ports: [{ servicePort: 80, targetPort: 8080 }] });
+  const ep = (name: string, ip: string, node: string, healthy = true) => ({ ...workload({ name, ip, node, services: { [base.key]: [{ servicePort: 80, targetPort: 8080 }] } }), healthy });
+  state.upsertWorkload(client);
+  state.upsertWorkload(ep('remote', '10.2.0.20', 'n2'));
+  const lb = (loadBalancing: NonNullable<typeof base.loadBalancing>) => state.upsertService({ ...base, loadBalancing });
+  const picks = () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const plan = resolveOutbound(state, client, { kind: 'ip', ip: '10.96.2.1', port: 80 }, { domainSuffix: 'cluster.local' });
+      seen.add(plan.kind === 'error' ? `error ${plan.reply}` : plan.workload?.name ?? plan.kind);
+    }
+    return [...seen].sort();
+  };
+  lb({ routingPreference: ['NODE'], mode: 'STRICT', healthPolicy: 'ONLY_HEALTHY' });
+  assert.deepEqual(picks(), ['error 4'], 'internalTrafficPolicy Local: no endpoint on the client node');
+  state.upsertWorkload(ep('local', '10.2.0.10', 'n1'));
+  assert.deepEqual(picks(), ['local']);
+  lb({ routingPreference: ['NETWORK', 'NODE'], mode: 'FAILOVER', healthPolicy: 'ONLY_HEALTHY' });
+  assert.deepEqual(picks(), ['local'], 'the closest tier wins');
+  state.upsertWorkload(ep('local', '10.2.0.10', 'n1', false));
+  assert.deepEqual(picks(), ['remote'], 'and fails over when it has no healthy endpoint');
+  lb({ routingPreference: ['NODE'], mode: 'STRICT', healthPolicy: 'ALLOW_ALL' });
+  assert.deepEqual(picks(), ['local'], 'ALLOW_ALL: a not-ready endpoint still counts');
+  lb({ routingPreference: [], mode: 'PASSTHROUGH', healthPolicy: 'ALLOW_ALL' });
+  const plan = resolveOutbound(state, client, { kind: 'ip', ip: '10.96.2.1', port: 80 }, { domainSuffix: 'cluster.local' });
+  assert.equal(plan.kind === 'plaintext' && `${plan.dialIp}:${plan.dialPort}`, '10.96.2.1:80', 'PASSTHROUGH: the address the client dialed');
+});

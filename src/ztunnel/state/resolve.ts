@@ -5,7 +5,7 @@
 import { hboneServerName, PORTS, ILLEGAL_DESTINATION_PORTS } from '../../shared/constants.js';
 import { isIP } from 'node:net';
 import type { StateStore } from './store.js';
-import type { GatewayTarget, ZService, ZWorkload } from './types.js';
+import type { GatewayTarget, LoadBalancing, LocalityScope, ZService, ZWorkload } from './types.js';
 import { formatHostPort, normalizeIp } from './ip.js';
 
 export type OutboundTarget = { readonly kind: 'ip'; readonly ip: string; readonly port: number } | { readonly kind: 'hostname'; readonly hostname: string; readonly port: number };
@@ -54,7 +54,9 @@ export function resolveOutbound(state: StateStore, source: ZWorkload, target: Ou
   } else {
     service = state.serviceByVip(target.ip);
   }
-  if (service) return resolveService(state, source, service, target.port, opts, target.kind === 'ip' ? normalizeIp(target.ip) : undefined);
+  // PASSTHROUGH (a ServiceEntry with resolution NONE): the client's own destination IP, as if no service matched.
+  const passthrough = service?.loadBalancing?.mode === 'PASSTHROUGH' && target.kind === 'ip' && !service.waypoint;
+  if (service && !passthrough) return resolveService(state, source, service, target.port, opts, target.kind === 'ip' ? normalizeIp(target.ip) : undefined);
   const ip = normalizeIp(target.kind === 'ip' ? target.ip : '');
   const workload = state.workloadByIp(ip);
   if (!workload) return { kind: 'plaintext', dialIp: ip, dialPort: target.port }; // not in the mesh: passthrough
@@ -81,11 +83,41 @@ function resolveService(state: StateStore, source: ZWorkload, service: ZService,
   if (service.waypoint && vip && !isWaypointOf(state, source, service.waypoint)) {
     return viaWaypoint(state, service.waypoint, formatHostPort(vip, port), service, undefined);
   }
-  const candidates = state.endpointsOf(service.key).filter((w) => w.healthy && w.addresses.length > 0 && targetPort(w, service, port) !== undefined);
+  const candidates = preferredEndpoints(source, service.loadBalancing, state.endpointsOf(service.key).filter((w) => (w.healthy || service.loadBalancing?.healthPolicy === 'ALLOW_ALL') && w.addresses.length > 0 && targetPort(w, service, port) !== undefined));
   const pick = opts.pick ?? ((c: readonly ZWorkload[]) => c[Math.floor(Math.random() * c.length)]);
   const chosen = pick(candidates);
   if (!chosen) return { kind: 'error', reason: `service ${service.key} has no healthy endpoint for port ${port}`, reply: 0x04 };
   return toWorkload(state, chosen, chosen.addresses[0]!, targetPort(chosen, service, port)!, service);
+}
+
+/**
+ * Istio's locality rules over the usable endpoints: STRICT keeps those sharing every preferred scope with the client
+ * (internalTrafficPolicy: Local = NODE), FAILOVER keeps those sharing the longest leading run of scopes (the closest
+ * tier that has any). Region, zone and subzone are not in our WDS model, so they never tell endpoints apart.
+ */
+function preferredEndpoints(source: ZWorkload, lb: LoadBalancing | undefined, endpoints: ZWorkload[]): ZWorkload[] {
+  if (!lb || lb.routingPreference.length === 0) return endpoints;
+  if (lb.mode === 'STRICT') return endpoints.filter((w) => lb.routingPreference.every((scope) => sharesScope(scope, source, w)));
+  if (lb.mode !== 'FAILOVER') return endpoints;
+  const rank = (w: ZWorkload): number => {
+    const miss = lb.routingPreference.findIndex((scope) => !sharesScope(scope, source, w));
+    return miss < 0 ? lb.routingPreference.length : miss;
+  };
+  const best = Math.max(...endpoints.map(rank));
+  return endpoints.filter((w) => rank(w) === best);
+}
+
+function sharesScope(scope: LocalityScope, a: ZWorkload, b: ZWorkload): boolean {
+  switch (scope) {
+    case 'NODE':
+      return a.node !== '' && a.node === b.node;
+    case 'NETWORK':
+      return a.network === b.network;
+    case 'CLUSTER':
+      return a.clusterId === b.clusterId;
+    default:
+      return true;
+  }
 }
 
 /**

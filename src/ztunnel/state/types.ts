@@ -53,6 +53,20 @@ export interface ZService {
   readonly ports: readonly PortMapping[];
   readonly subjectAltNames: readonly string[];
   readonly waypoint?: GatewayTarget;
+  /** Istio's `LoadBalancing`; undefined = any healthy endpoint, picked at random. */
+  readonly loadBalancing?: LoadBalancing;
+}
+
+/** Scopes an endpoint can share with the client (Istio's `LoadBalancing.Scope`). */
+export type LocalityScope = 'REGION' | 'ZONE' | 'SUBZONE' | 'NODE' | 'CLUSTER' | 'NETWORK';
+
+export interface LoadBalancing {
+  /** Scopes in order of importance. */
+  readonly routingPreference: readonly LocalityScope[];
+  /** STRICT: only endpoints sharing every scope; FAILOVER: prefer the longest shared prefix; PASSTHROUGH: the original IP. */
+  readonly mode: 'UNSPECIFIED' | 'STRICT' | 'FAILOVER' | 'PASSTHROUGH';
+  /** ALLOW_ALL: unhealthy (not ready) endpoints are candidates too. */
+  readonly healthPolicy: 'ONLY_HEALTHY' | 'ALLOW_ALL';
 }
 
 export type StringMatch =

@@ -7,6 +7,8 @@ import { DEFAULT_TRUST_DOMAIN, spiffeId } from '../../shared/constants.js';
 import type {
   Cidr,
   GatewayTarget,
+  LoadBalancing,
+  LocalityScope,
   PolicyMatch,
   PolicyRule,
   PortMapping,
@@ -103,6 +105,8 @@ export function convertService(input: unknown): Converted<ZService> {
   }
   const waypoint = convertGateway(s.waypoint);
   if (typeof waypoint === 'string') return { ok: false, error: `Service ${namespace}/${hostname}: waypoint: ${waypoint}` };
+  const loadBalancing = convertLoadBalancing(s.load_balancing);
+  if (typeof loadBalancing === 'string') return { ok: false, error: `Service ${namespace}/${hostname}: load_balancing.${loadBalancing}` };
   return {
     ok: true,
     value: {
@@ -114,8 +118,30 @@ export function convertService(input: unknown): Converted<ZService> {
       ports: arr(s.ports).map(convertPort),
       subjectAltNames: arr(s.subject_alt_names).map(str),
       ...(waypoint ? { waypoint } : {}),
+      ...(loadBalancing ? { loadBalancing } : {}),
     },
   };
+}
+
+const SCOPES: ReadonlySet<string> = new Set(['REGION', 'ZONE', 'SUBZONE', 'NODE', 'CLUSTER', 'NETWORK']);
+const MODES: Readonly<Record<string, LoadBalancing['mode']>> = { UNSPECIFIED_MODE: 'UNSPECIFIED', STRICT: 'STRICT', FAILOVER: 'FAILOVER', PASSTHROUGH: 'PASSTHROUGH' };
+
+/** `istio.workload.LoadBalancing` (enums arrive as names); an unknown value is an error, as ztunnel's strict try_from. */
+function convertLoadBalancing(input: unknown): LoadBalancing | undefined | string {
+  if (input === undefined || input === null) return undefined;
+  const lb = obj(input);
+  const routingPreference: LocalityScope[] = [];
+  for (const [i, raw] of arr(lb.routing_preference).entries()) {
+    const scope = str(raw);
+    if (scope === 'UNSPECIFIED_SCOPE') continue;
+    if (!SCOPES.has(scope)) return `routing_preference[${i}]: unknown scope ${String(raw)}`;
+    routingPreference.push(scope as LocalityScope);
+  }
+  const mode = MODES[str(lb.mode) || 'UNSPECIFIED_MODE'];
+  if (!mode) return `mode: unknown value ${String(lb.mode)}`;
+  const health = str(lb.health_policy) || 'ONLY_HEALTHY';
+  if (health !== 'ONLY_HEALTHY' && health !== 'ALLOW_ALL') return `health_policy: unknown value ${String(lb.health_policy)}`;
+  return { routingPreference, mode, healthPolicy: health };
 }
 
 function convertPort(p: unknown): PortMapping {

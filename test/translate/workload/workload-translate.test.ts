@@ -96,6 +96,22 @@ test('numeric enum constants match proto/istio/workload.proto', async () => {
   const { loadProtoRoot } = await import('../../../src/shared/proto/load.js');
   const root = loadProtoRoot(['istio/workload.proto']);
   for (const [name, values] of Object.entries(enums)) {
-    assert.deepEqual({ ...root.lookupEnum(`istio.workload.${name}`).values }, { ...values }, name);
+    assert.deepEqual({ ...root.lookupEnum(`istio.workload.${name.replace('_', '.')}`).values }, { ...values }, name);
   }
+});
+
+test('service load balancing reaches ztunnel: internalTrafficPolicy Local is STRICT [NODE]; publishNotReady is ALLOW_ALL', async () => {
+  const { convertService } = await import('../../../src/ztunnel/state/wds.js');
+  const local = service('cache', '10.96.0.20', { loadBalancing: { routingPreference: ['NODE'], mode: 'STRICT', healthPolicy: 'ALLOW_ALL' } });
+  const plain = service('plain', '10.96.0.21');
+  const out = createAddressGenerator().generate(mesh(1, { services: [local, plain] }), client);
+  const s = decodeAddress(out.get(local.key)!.resource).service as Record<string, any>;
+  assert.deepEqual(s.load_balancing, { routing_preference: ['NODE'], mode: 'STRICT', health_policy: 'ALLOW_ALL' });
+  const z = convertService(s);
+  assert.ok(z.ok);
+  assert.deepEqual(z.ok && z.value.loadBalancing, { routingPreference: ['NODE'], mode: 'STRICT', healthPolicy: 'ALLOW_ALL' });
+  const p = decodeAddress(out.get(plain.key)!.resource).service as Record<string, any>;
+  assert.equal(p.load_balancing ?? undefined, undefined, 'no rules: field absent, as istiod');
+  const bad = convertService({ ...s, load_balancing: { mode: 'SOMETIMES' } });
+  assert.ok(!bad.ok && /load_balancing\.mode: unknown value SOMETIMES/.test(bad.error));
 });

@@ -3,10 +3,10 @@
  * Ambit model carries (istio-facts.md §3.3).
  */
 import { isIPv4 } from 'node:net';
-import type { MeshService } from '../../../shared/model/mesh.js';
+import type { MeshLoadBalancing, MeshService } from '../../../shared/model/mesh.js';
 import { ipToBytes } from '../../../shared/xds/ip-bytes.js';
 import { gatewayAddress, portMessage } from './workload.js';
-import { IPFamilies } from './enums.js';
+import { IPFamilies, LoadBalancing_HealthPolicy, LoadBalancing_Mode, LoadBalancing_Scope } from './enums.js';
 
 /** istiod derives ip_families from Service.spec.ipFamilies; our model has the cluster IPs, which say the same. */
 function ipFamilies(vips: readonly string[]): number | undefined {
@@ -20,6 +20,15 @@ function ipFamilies(vips: readonly string[]): number | undefined {
 
 /** Services have no network in our model: single-network mesh, default network ''. */
 export const SERVICE_NETWORK = '';
+
+/** Locality and health rules (internalTrafficPolicy, trafficDistribution, publishNotReadyAddresses, resolution NONE). */
+function loadBalancingMessage(lb: MeshLoadBalancing): Record<string, unknown> {
+  return {
+    routing_preference: lb.routingPreference.map((scope) => LoadBalancing_Scope[scope as keyof typeof LoadBalancing_Scope] ?? LoadBalancing_Scope.UNSPECIFIED_SCOPE),
+    mode: LoadBalancing_Mode[lb.mode ?? 'UNSPECIFIED_MODE'],
+    health_policy: LoadBalancing_HealthPolicy[lb.healthPolicy ?? 'ONLY_HEALTHY'],
+  };
+}
 
 export function serviceMessage(s: MeshService): Record<string, unknown> {
   const addresses = s.vips
@@ -37,5 +46,6 @@ export function serviceMessage(s: MeshService): Record<string, unknown> {
     subject_alt_names: [...s.subjectAltNames],
     ...(waypoint ? { waypoint } : {}),
     ...(families !== undefined ? { ip_families: families } : {}),
+    ...(s.loadBalancing ? { load_balancing: loadBalancingMessage(s.loadBalancing) } : {}),
   };
 }

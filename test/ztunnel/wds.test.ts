@@ -109,6 +109,16 @@ test('waypoint :authority is the VIP the client dialed; a hostname picks the VIP
   assert.equal(authority(v4, { kind: 'ip', ip: '10.96.0.9', port: 80 }), '10.96.0.9:80');
   assert.equal(authority(v4, { kind: 'hostname', hostname: 'app', port: 80 }), '10.96.0.9:80');
   assert.equal(authority(v6, { kind: 'hostname', hostname: 'app', port: 80 }), '[fd00::9]:80');
+  // Without a waypoint, a dual-stack endpoint is dialed in the family of the VIP the client used.
+  const { waypoint: _wp, ...direct } = dual;
+  state.upsertService(direct);
+  state.upsertWorkload({ ...workload({ name: 'app-1', namespace: 'demo', ip: '10.1.0.5', node: 'n2', services: { [dual.key]: [{ servicePort: 80, targetPort: 8080 }] } }), addresses: ['10.1.0.5', 'fd00:1::5'] });
+  const endpoint = (target: Parameters<typeof resolveOutbound>[2]) => {
+    const plan = resolveOutbound(state, v4, target, { domainSuffix: 'cluster.local' });
+    return plan.kind === 'hbone' ? plan.authority : plan.kind;
+  };
+  assert.equal(endpoint({ kind: 'ip', ip: 'fd00::9', port: 80 }), '[fd00:1::5]:8080');
+  assert.equal(endpoint({ kind: 'ip', ip: '10.96.0.9', port: 80 }), '10.1.0.5:8080');
 });
 
 test('endpoint choice follows the service load balancing: STRICT node-local, FAILOVER closest first, ALLOW_ALL, PASSTHROUGH', () => {

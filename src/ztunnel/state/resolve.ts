@@ -87,7 +87,10 @@ function resolveService(state: StateStore, source: ZWorkload, service: ZService,
   const pick = opts.pick ?? ((c: readonly ZWorkload[]) => c[Math.floor(Math.random() * c.length)]);
   const chosen = pick(candidates);
   if (!chosen) return { kind: 'error', reason: `service ${service.key} has no healthy endpoint for port ${port}`, reply: 0x04 };
-  return toWorkload(state, chosen, chosen.addresses[0]!, targetPort(chosen, service, port)!, service);
+  // A dual-stack endpoint is dialed in the family the client used (the VIP it dialed, else its own address).
+  const family = isIP(vip ?? '') || isIP(source.addresses[0] ?? '');
+  const ip = chosen.addresses.find((a) => isIP(a) === family) ?? chosen.addresses[0]!;
+  return toWorkload(state, chosen, ip, targetPort(chosen, service, port)!, service);
 }
 
 /**

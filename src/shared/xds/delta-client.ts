@@ -169,11 +169,13 @@ export function createDeltaClient(config: DeltaClientConfig): DeltaClient {
   const scheduleReconnect = (reason: string): void => {
     setConnected(false);
     if (closed || retry) return;
-    logger.info('ADS stream ended; reconnecting', { reason, inMs: backoff });
+    // Up to 25 % added at random: ztunnels that lost the same control plane do not all redial in the same instant.
+    const delay = Math.round(backoff * (1 + Math.random() / 4));
+    logger.info('ADS stream ended; reconnecting', { reason, inMs: delay });
     retry = setTimeout(() => {
       retry = undefined;
       connect();
-    }, backoff);
+    }, delay);
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   };
 

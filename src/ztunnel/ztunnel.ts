@@ -17,6 +17,7 @@ import { createZtunnelMetrics } from './metrics.js';
 import { createAdminServers } from './admin/http-servers.js';
 import { createConnectionManager } from './inbound/connection-manager.js';
 import type { ZWorkload } from './state/types.js';
+import type { ResolveOptions } from './state/resolve.js';
 import { createRelayBudget } from './proxy/relay.js';
 
 export interface ZtunnelPorts {
@@ -38,6 +39,8 @@ export interface ZtunnelConfig {
   readonly ports?: Partial<ZtunnelPorts>;
   /** Service DNS suffix; default `cluster.local`. */
   readonly domainSuffix?: string;
+  /** Resolver for SOCKS5 names outside the mesh (tests); default the system resolver. */
+  readonly dnsLookup?: ResolveOptions['lookup'];
   /** Mesh root certificates (PEM) for verifying HBONE peers. */
   readonly rootsPem: readonly string[];
   /** Node name → address for HBONE dialing when WDS does not carry it. */
@@ -100,7 +103,7 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
   const hbone = createHboneServer({ listenAddress: config.listenAddress, port: ports.hbone, rootsPem }, { ...common, certs });
   const socks5 = createSocks5Server(
     { listenAddress: config.listenAddress, port: ports.socks5 },
-    { ...common, pool, resolve: { domainSuffix: config.domainSuffix ?? DEFAULT_TRUST_DOMAIN } },
+    { ...common, pool, resolve: { domainSuffix: config.domainSuffix ?? DEFAULT_TRUST_DOMAIN, ...(config.dnsLookup ? { lookup: config.dnsLookup } : {}) } },
   );
   const plaintext = createPlaintextInbound({ listenAddress: config.listenAddress, port: ports.inboundPlaintext }, common);
   const discovery = deps.discovery?.(state);

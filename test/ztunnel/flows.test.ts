@@ -17,6 +17,8 @@ const ECHO = '127.0.11.32';
 const OUTSIDER = '127.0.11.39';
 const WAYPOINT = '127.0.11.45';
 const WP_VIP = '127.0.11.46';
+const OUTSIDE = '127.0.11.37'; // not a mesh workload
+const looked: string[] = [];
 
 describe('ztunnel flows', () => {
   let ca: FakeCa;
@@ -28,7 +30,14 @@ describe('ztunnel flows', () => {
   before(async () => {
     ca = await createFakeCa();
     const nodes = new Map([['fa', NODE_A], ['fb', NODE_B]]);
-    a = await startNode('fa', NODE_A, ca, nodes, silentLogger);
+    // DNS for names outside the mesh, answered here so the test needs no resolver.
+    const dns: Record<string, string> = { 'outside.example.com': OUTSIDE };
+    a = await startNode('fa', NODE_A, ca, nodes, silentLogger, {
+      dnsLookup: async (host) => {
+        looked.push(host);
+        return dns[host];
+      },
+    });
     b = await startNode('fb', NODE_B, ca, nodes, silentLogger);
     echo = await echoServer(ECHO, 8080);
     for (const n of [a, b]) {
@@ -149,6 +158,21 @@ describe('ztunnel flows', () => {
       });
     assert.equal(await requestWithFin(ECHO), 'got-eof', 'HBONE');
     assert.equal(await requestWithFin(PLAIN), 'got-eof', 'plaintext');
+  });
+
+  it('resolves SOCKS5 names outside the mesh in DNS and passes through; mesh names are never looked up', async () => {
+    const outside = await echoServer(OUTSIDE, 8088);
+    closers.push(() => outside.close());
+    const ok = await socks({ host: 'outside.example.com', port: 8088 });
+    assert.equal(ok.reply, 0);
+    assert.equal((await roundTrip(ok.socket, Buffer.from('by name'))).toString(), 'by name');
+    const missing = await socks({ host: 'missing.example.com', port: 8088 });
+    assert.equal(missing.reply, 0x04, 'no address in DNS: host unreachable');
+    missing.socket.destroy();
+    const meshName = await socks({ host: 'nope.default.svc.cluster.local', port: 80 });
+    assert.equal(meshName.reply, 0x04);
+    meshName.socket.destroy();
+    assert.deepEqual(looked, ['outside.example.com', 'missing.example.com']);
   });
 
   it('propagates a reset from the destination to the client', async () => {

@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import type { StateStore } from '../state/store.js';
 import type { ZWorkload } from '../state/types.js';
@@ -35,7 +36,14 @@ export type Established = (result: { ok: true } | { ok: false; reply: number; re
 
 export async function handleOutbound(client: Socket, source: ZWorkload, rawTarget: OutboundTarget, established: Established, deps: OutboundDeps): Promise<void> {
   const target: OutboundTarget = rawTarget.kind === 'hostname' && isIP(rawTarget.hostname) ? { kind: 'ip', ip: normalizeIp(rawTarget.hostname), port: rawTarget.port } : rawTarget;
-  const plan = resolveOutbound(deps.state, source, target, deps.resolve);
+  let plan = resolveOutbound(deps.state, source, target, deps.resolve);
+  if (plan.kind === 'error' && plan.unknownHostname && target.kind === 'hostname' && !isClusterName(target.hostname, deps.resolve.domainSuffix)) {
+    // Not a mesh name: resolve it as the application would have and go on by address (passthrough, or a workload).
+    const ip = await (deps.resolve.lookup ?? lookupAddress)(target.hostname, isIP(source.addresses[0] ?? '') === 6 ? 6 : 4);
+    plan = ip
+      ? resolveOutbound(deps.state, source, { kind: 'ip', ip, port: target.port }, deps.resolve)
+      : { ...plan, reason: `${plan.reason}, and DNS has no address for it` };
+  }
   const clientAddr = formatHostPort(normalizeIp(client.remoteAddress ?? ''), client.remotePort ?? 0);
   const targetText = target.kind === 'ip' ? formatHostPort(target.ip, target.port) : `${target.hostname}:${target.port}`;
   if (plan.kind === 'error') {
@@ -92,6 +100,21 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
   }
   // Returned, not awaited: this function's locals would otherwise stay alive for the connection's lifetime.
   return finishRelay(client, upstream, tracker, deps.relayBudget);
+}
+
+/** Names under the cluster domain (or `.svc` short forms) are the mesh's to answer; DNS is not asked for them. */
+function isClusterName(hostname: string, domainSuffix: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return host.endsWith(`.${domainSuffix}`) || host.endsWith('.svc') || !host.includes('.') || host.split('.').length === 2;
+}
+
+/** First address of `family` the system resolver gives for `hostname`, or undefined. */
+async function lookupAddress(hostname: string, family: 4 | 6): Promise<string | undefined> {
+  try {
+    return normalizeIp((await lookup(hostname, { family })).address);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

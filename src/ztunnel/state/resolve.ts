@@ -35,7 +35,13 @@ export interface PlaintextPlan {
 }
 
 /** SOCKS5 reply codes an error maps to (RFC 1928 §6). */
-export type ResolveError = { readonly kind: 'error'; readonly reason: string; readonly reply: 0x01 | 0x02 | 0x03 | 0x04 };
+export type ResolveError = {
+  readonly kind: 'error';
+  readonly reason: string;
+  readonly reply: 0x01 | 0x02 | 0x03 | 0x04;
+  /** The target was a name no mesh service has: the caller may resolve it in DNS and try again with the address. */
+  readonly unknownHostname?: true;
+};
 
 export type UpstreamPlan = HbonePlan | PlaintextPlan | ResolveError;
 
@@ -43,6 +49,8 @@ export interface ResolveOptions {
   readonly domainSuffix: string;
   /** Picks one endpoint among candidates; default random. */
   readonly pick?: (candidates: readonly ZWorkload[]) => ZWorkload | undefined;
+  /** Resolves a name outside the mesh to one address of `family`; default the system resolver. */
+  readonly lookup?: (hostname: string, family: 4 | 6) => Promise<string | undefined>;
 }
 
 export function resolveOutbound(state: StateStore, source: ZWorkload, target: OutboundTarget, opts: ResolveOptions): UpstreamPlan {
@@ -50,7 +58,7 @@ export function resolveOutbound(state: StateStore, source: ZWorkload, target: Ou
   let service: ZService | undefined;
   if (target.kind === 'hostname') {
     service = lookupHostname(state, target.hostname, source.namespace, opts.domainSuffix);
-    if (!service) return { kind: 'error', reason: `no service named ${target.hostname}`, reply: 0x04 };
+    if (!service) return { kind: 'error', reason: `no service named ${target.hostname}`, reply: 0x04, unknownHostname: true };
   } else {
     service = state.serviceByVip(target.ip);
   }
@@ -70,7 +78,11 @@ export function resolveOutbound(state: StateStore, source: ZWorkload, target: Ou
 function lookupHostname(state: StateStore, name: string, callerNamespace: string, domainSuffix: string): ZService | undefined {
   const host = name.toLowerCase().replace(/\.$/, '');
   const parts = host.split('.');
-  const candidates = parts.length === 1 ? [`${host}.${callerNamespace}.svc.${domainSuffix}`] : parts.length === 2 ? [`${host}.svc.${domainSuffix}`] : [];
+  const candidates =
+    parts.length === 1 ? [`${host}.${callerNamespace}.svc.${domainSuffix}`]
+    : parts.length === 2 ? [`${host}.svc.${domainSuffix}`]
+    : parts.length === 3 && parts[2] === 'svc' ? [`${host}.${domainSuffix}`]
+    : [];
   for (const c of [host, ...candidates]) {
     const s = state.serviceByHostname(c);
     if (s) return s;

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../../../src/shared/telemetry/logger.js';
 import { spiffeId } from '../../../src/shared/constants.js';
 import type { PolicyMatch, ZPolicy, ZService, ZWorkload } from '../../../src/ztunnel/state/types.js';
-import { createZtunnel, type Ztunnel } from '../../../src/ztunnel/ztunnel.js';
+import { createZtunnel, type Ztunnel, type ZtunnelConfig } from '../../../src/ztunnel/ztunnel.js';
 import type { FakeCa } from './fake-ca.js';
 
 export function workload(o: { name: string; namespace?: string; ip: string; node: string; sa?: string; services?: Record<string, { servicePort: number; targetPort: number }[]>; policies?: string[]; tunnel?: 'HBONE' | 'NONE'; waypoint?: ZWorkload['waypoint'] }): ZWorkload {
@@ -60,12 +60,12 @@ export interface TestNode {
 }
 
 /** Starts a ztunnel on `address` with HBONE on 15008 (fixed: peers dial <node>:15008) and other ports ephemeral. */
-export async function startNode(name: string, address: string, ca: FakeCa, nodeAddresses: ReadonlyMap<string, string>, logger?: Logger): Promise<TestNode> {
+export async function startNode(name: string, address: string, ca: FakeCa, nodeAddresses: ReadonlyMap<string, string>, logger?: Logger, extra: Pick<ZtunnelConfig, 'dnsLookup'> = {}): Promise<TestNode> {
   const registry = new Registry();
   const logs: Record<string, unknown>[] = [];
   const log = logger ?? createLogger({ level: 'debug', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) });
   const zt = createZtunnel(
-    { nodeName: name, listenAddress: address, rootsPem: [ca.rootPem], nodeAddresses, ports: { socks5: 0, inboundPlaintext: 0, admin: 0, metrics: 0, readiness: 0 } },
+    { nodeName: name, listenAddress: address, rootsPem: [ca.rootPem], nodeAddresses, ports: { socks5: 0, inboundPlaintext: 0, admin: 0, metrics: 0, readiness: 0 }, ...extra },
     { certificateSource: ca, registry, logger: log },
   );
   const ports = await zt.start();

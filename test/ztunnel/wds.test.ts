@@ -108,6 +108,7 @@ test('waypoint :authority is the VIP the client dialed; a hostname picks the VIP
   assert.equal(authority(v4, { kind: 'ip', ip: 'fd00::9', port: 80 }), '[fd00::9]:80');
   assert.equal(authority(v4, { kind: 'ip', ip: '10.96.0.9', port: 80 }), '10.96.0.9:80');
   assert.equal(authority(v4, { kind: 'hostname', hostname: 'app', port: 80 }), '10.96.0.9:80');
+  assert.equal(authority(v4, { kind: 'hostname', hostname: 'app.demo.svc', port: 80 }), '10.96.0.9:80', 'name.ns.svc');
   assert.equal(authority(v6, { kind: 'hostname', hostname: 'app', port: 80 }), '[fd00::9]:80');
   // Without a waypoint, a dual-stack endpoint is dialed in the family of the VIP the client used.
   const { waypoint: _wp, ...direct } = dual;

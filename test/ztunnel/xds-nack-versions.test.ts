@@ -2,7 +2,7 @@
  * Workload discovery against the real xDS server when a response is NACKed: the resources of that response which did
  * apply are still accounted for, so a reconnect after a control plane outage removes them when they are gone.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
@@ -67,18 +67,24 @@ async function startServer(snapshot: MeshSnapshot, port = 0) {
   };
 }
 
+/** A started WDS discovery of node-a against `port`; stopped, and the server closed via `closeServer`, after the test. */
+function discoveryTo(t: TestContext, port: number, closeServer: () => void) {
+  const state = createStateStore({ nodeName: 'node-a' });
+  const discovery = createWdsDiscovery({ address: `${HOST}:${port}`, nodeName: 'node-a', nodeAddress: NODE_ADDRESS, backoffMs: 50 }, { state, logger: silentLogger });
+  t.after(() => {
+    discovery.close();
+    closeServer();
+  });
+  discovery.start();
+  return { state, discovery };
+}
+
 test('xds: a workload that applied in a NACKed response is removed after a reconnect once the control plane dropped it', async (t) => {
   const a = pod('a', '10.71.0.1');
   const bad = pod('bad', '10.71.0.9');
   const m1 = mesh(1, { workloads: [a, bad] });
   let server = await startServer(m1);
-  const state = createStateStore({ nodeName: 'node-a' });
-  const discovery = createWdsDiscovery({ address: `${HOST}:${server.port}`, nodeName: 'node-a', nodeAddress: NODE_ADDRESS, backoffMs: 50 }, { state, logger: silentLogger });
-  t.after(() => {
-    discovery.close();
-    server.close();
-  });
-  discovery.start();
+  const { state, discovery } = discoveryTo(t, server.port, () => server.close());
   await until('a applied', () => state.workloadByIp('10.71.0.1') !== undefined);
   const nacked = () => (server.xds.debug() as any).clients[0]?.types.some((x: any) => x.state === 'nacked');
   await until('the response with bad NACKed', nacked);
@@ -97,13 +103,7 @@ test('xds: a workload that applied in a NACKed response is removed after a recon
 test('xds: a first Address response whose every resource is rejected does not make the ztunnel synced', async (t) => {
   const onlyBad = mesh(1, { workloads: [pod('bad', '10.71.1.9')] });
   const server = await startServer(onlyBad);
-  const state = createStateStore({ nodeName: 'node-a' });
-  const discovery = createWdsDiscovery({ address: `${HOST}:${server.port}`, nodeName: 'node-a', nodeAddress: NODE_ADDRESS, backoffMs: 50 }, { state, logger: silentLogger });
-  t.after(() => {
-    discovery.close();
-    server.close();
-  });
-  discovery.start();
+  const { state, discovery } = discoveryTo(t, server.port, () => server.close());
   await until('the response NACKed', () => (server.xds.debug() as any).clients[0]?.types.some((x: any) => x.state === 'nacked'));
   await until('policies acked', () => (server.xds.debug() as any).clients[0]?.types.some((x: any) => x.state === 'acked'));
   assert.equal(discovery.synced(), false, 'nothing of the Address type took effect');

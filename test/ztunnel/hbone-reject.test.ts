@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { readdirSync } from 'node:fs';
 import { hboneServerName } from '../../src/shared/constants.js';
 import { createFakeCa, type FakeCa } from './support/fake-ca.js';
 import { echoServer, metricValue, roundTrip, socksConnect, startNode, workload, type TestNode } from './support/mesh.js';
@@ -160,7 +161,13 @@ describe('ztunnel rejects bad input cleanly', () => {
       });
     assert.deepEqual([...(await send([4, 1, 0]))], [], 'SOCKS4 greeting: closed without reply');
     assert.deepEqual([...(await send([5, 1, 2]))], [5, 0xff], 'only user/password offered: no acceptable method');
+    // Open file descriptors of this process (the ztunnel runs in it): a paused socket holds one until destroyed.
+    const tcpHandles = () => readdirSync('/proc/self/fd').length;
+    const handlesBefore = tcpHandles();
     assert.deepEqual([...(await send([5, 1, 2, 5, 1, 0, 1, 127, 0, 0, 1, 0, 80]))], [5, 0xff], 'same, request pipelined behind it');
+    // The refused server-side socket closes with the client (its unread request used to keep it open for good).
+    for (let i = 0; i < 50 && tcpHandles() > handlesBefore; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(tcpHandles(), handlesBefore, 'no socket left behind by the refusal');
     assert.equal(await metricValue(node.registry, 'ambit_ztunnel_socks5_rejections_total', { reply: '0xff' }), 2, 'counted under its reply code');
     assert.deepEqual([...(await send([5, 1, 0, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80]))], [5, 0, 5, 7, 0, 1, 0, 0, 0, 0, 0, 0], 'BIND: command not supported');
     assert.deepEqual([...(await send([5, 1, 0, 5, 1, 0, 9, 1, 2]))], [5, 0, 5, 8, 0, 1, 0, 0, 0, 0, 0, 0], 'unknown address type');

@@ -25,6 +25,9 @@ export interface Socks5Server {
   close(drainMs?: number): Promise<void>;
 }
 
+/** How long a refused client may take to close after the reply before its socket is destroyed. */
+const REFUSAL_LINGER_MS = 2_000;
+
 export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDeps & { logger: Logger }): Socks5Server {
   const log = deps.logger.child({ scope: 'socks5' });
   const sockets = new Set<net.Socket>();
@@ -44,8 +47,12 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
     deps.metrics.socksRejections.inc({ reply: code === undefined ? 'none' : `0x${code.toString(16).padStart(2, '0')}` });
     log.warn('SOCKS5 request refused', { client: socket.remoteAddress, reason, ...(code !== undefined ? { reply: code } : {}) });
     const bytes = reply !== undefined ? encodeReply(reply) : response;
-    if (bytes && !socket.destroyed) socket.end(bytes);
-    else socket.destroy();
+    if (!bytes || socket.destroyed) return void socket.destroy();
+    socket.end(bytes);
+    // Discard whatever the client sent after its request, so its FIN is seen and the half-open socket closes; a
+    // client that never closes is cut off shortly after (nothing else would ever destroy this socket).
+    socket.resume();
+    setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
   };
 
   /** Negotiation and request; the target, or undefined once the client was refused. Kept apart from `serve`,
@@ -54,19 +61,22 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
     const timer = setTimeout(() => socket.destroy(new Error('SOCKS5 handshake timed out')), config.handshakeTimeoutMs ?? 10_000);
     const reader = createByteReader(socket);
     // The timer and reader go on every exit, including a client that vanishes mid-handshake (the reads reject).
+    // A refusal is sent after that: the reader's release pauses the socket, which would undo the refusal's drain.
+    let refusal: (() => void) | undefined;
     try {
       const negotiated = await negotiate(socket, reader);
       if (!negotiated.ok) {
-        refuse(socket, undefined, negotiated.reason, negotiated.response);
+        refusal = () => refuse(socket, undefined, negotiated.reason, negotiated.response);
         return undefined;
       }
       const req = await readRequest(reader);
       if (req.ok) return req.target;
-      refuse(socket, req.reply, req.reason);
+      refusal = () => refuse(socket, req.reply, req.reason);
       return undefined;
     } finally {
       clearTimeout(timer);
       reader.release();
+      refusal?.();
     }
   };
 

@@ -37,6 +37,23 @@ test('a DENY policy that arrives while the upstream dial is in flight wins: 401,
     const ok = await authorizeAndConnect(state, target, 5000);
     assert.equal(ok.ok, true);
     if (ok.ok) ok.upstream.destroy();
+
+    // A selector-scoped DENY arrives as a new policy plus an updated Workload that names it: the re-check must use
+    // the workload as it is after the dial, not the object the connection started with.
+    const plainApp = workload({ name: 'app', ip: '127.0.0.1', node: 'n1' });
+    state.upsertWorkload(plainApp);
+    let release2!: () => void;
+    const gate2 = new Promise<void>((r) => (release2 = r));
+    const pending2 = authorizeAndConnect(state, { ...target, workload: plainApp }, 5000, async (host, p, ms) => {
+      await gate2;
+      dialed = await connectTcp(host, p, ms);
+      return dialed;
+    });
+    state.upsertPolicy(policy({ name: 'deny-web-selected', action: 'DENY', rules: [[[match({ namespaces: [{ kind: 'exact', value: 'web' }] })]]] }));
+    state.upsertWorkload(workload({ name: 'app', ip: '127.0.0.1', node: 'n1', policies: ['default/deny-web-selected'] }));
+    release2();
+    const result2 = await pending2;
+    assert.ok(!result2.ok && result2.flag === 'DENY' && result2.policy?.name === 'default/deny-web-selected', JSON.stringify(result2.ok ? 'delivered' : result2.error));
   } finally {
     server.close();
   }

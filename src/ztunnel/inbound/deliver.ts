@@ -34,15 +34,15 @@ export async function authorizeAndConnect(
   connect: typeof connectTcp = connectTcp,
 ): Promise<DeliverResult> {
   if (ILLEGAL_DESTINATION_PORTS.has(t.port)) return { ok: false, status: 503, flag: 'CONNECT', error: `port ${t.port} is reserved for the proxy` };
-  const decide = (): AuthzDecision =>
-    evaluate(state.policiesFor(t.workload), {
+  const decide = (workload: ZWorkload): AuthzDecision =>
+    evaluate(state.policiesFor(workload), {
       ...(t.sourceIdentity ? { sourceIdentity: t.sourceIdentity } : {}),
       sourceIp: t.sourceIp,
       destinationIp: t.ip,
       destinationPort: t.port,
     });
   const denied = (d: AuthzDecision & { allow: false }): DeliverResult => ({ ok: false, status: 401, flag: 'DENY', error: `denied by ${d.policy}: ${d.reason}`, policy: policyOutcome(d) });
-  const decision = decide();
+  const decision = decide(t.workload);
   if (!decision.allow) return denied(decision);
   let upstream: net.Socket;
   try {
@@ -51,8 +51,14 @@ export async function authorizeAndConnect(
     return { ok: false, status: 503, flag: 'CONNECT', error: `connect ${t.ip}:${t.port}: ${(e as Error).message}`, policy: policyOutcome(decision) };
   }
   // Policies may have changed during the dial (up to the connect timeout). The connection manager re-checks live
-  // connections on every change, but this one is handed to it only now, with no await in between, so check again here.
-  const now = decide();
+  // connections on every change, but this one is handed to it only now, with no await in between, so check again
+  // here, against the workload as it is now: a new selector-scoped policy arrives with an updated Workload naming it.
+  const current = state.workloadByIp(t.ip);
+  if (!current || current.uid !== t.workload.uid) {
+    upstream.destroy();
+    return { ok: false, status: 503, flag: 'CONNECT', error: `${t.ip} left this node during the dial`, policy: policyOutcome(decision) };
+  }
+  const now = decide(current);
   if (!now.allow) {
     upstream.destroy();
     return denied(now);

@@ -45,10 +45,10 @@ export function createWdsDiscovery(config: WdsDiscoveryConfig, deps: { state: St
     onResources: (typeUrl, added, removed) => {
       // Rejected resources are named so the client still records the versions of those that applied.
       const result = applyWds(deps.state, { decodeAddress, decodeAuthorization }, typeUrl, added, removed);
-      // Synced once a response of this type took effect: an empty one, or one where not everything was rejected. A
-      // first response whose every resource was NACKed leaves the ztunnel not ready rather than ready with nothing.
-      const changes = added.length + removed.length;
-      if (changes === 0 || result.rejected.length < changes) received.add(typeUrl);
+      // Synced once the first response of the type is processed, NACKed or not, as Istio's ztunnel: holding
+      // readiness until every resource is acceptable would keep every node down over one bad policy. The delta client
+      // logs the NACK and the control plane's debug view shows it.
+      received.add(typeUrl);
       return result;
     },
     onConnectionChange: (c) => {

@@ -169,10 +169,15 @@ describe('ztunnel flows', () => {
     const missing = await socks({ host: 'missing.example.com', port: 8088 });
     assert.equal(missing.reply, 0x04, 'no address in DNS: host unreachable');
     missing.socket.destroy();
-    const meshName = await socks({ host: 'nope.default.svc.cluster.local', port: 80 });
-    assert.equal(meshName.reply, 0x04);
-    meshName.socket.destroy();
-    assert.deepEqual(looked, ['outside.example.com', 'missing.example.com']);
+    for (const host of ['nope.default.svc.cluster.local', 'nope.default.svc']) {
+      const meshName = await socks({ host, port: 80 });
+      assert.equal(meshName.reply, 0x04, host);
+      meshName.socket.destroy();
+    }
+    const shortName = await socks({ host: 'cache', port: 8088 }); // a compose service name, not a mesh service
+    assert.equal(shortName.reply, 0x04, 'not in this test\'s DNS either');
+    shortName.socket.destroy();
+    assert.deepEqual(looked, ['outside.example.com', 'missing.example.com', 'cache'], 'only names outside the cluster domain are looked up');
   });
 
   it('propagates a reset from the destination to the client', async () => {

@@ -102,18 +102,29 @@ export async function handleOutbound(client: Socket, source: ZWorkload, rawTarge
   return finishRelay(client, upstream, tracker, deps.relayBudget);
 }
 
-/** Names under the cluster domain (or `.svc` short forms) are the mesh's to answer; DNS is not asked for them. */
+/**
+ * Names under the cluster domain (or the `.svc` short form) are the mesh's to answer; DNS is not asked for them. Any
+ * other name the mesh did not know (`example.com`, `localhost`, a compose service) goes to DNS.
+ */
 function isClusterName(hostname: string, domainSuffix: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');
-  return host.endsWith(`.${domainSuffix}`) || host.endsWith('.svc') || !host.includes('.') || host.split('.').length === 2;
+  return host.endsWith(`.${domainSuffix}`) || host.endsWith('.svc');
 }
 
-/** First address of `family` the system resolver gives for `hostname`, or undefined. */
+/** The system resolver runs on libuv's small thread pool and has no deadline of its own. */
+const DNS_TIMEOUT_MS = 5_000;
+
+/** First address of `family` the system resolver gives for `hostname`, or undefined (none, error or timeout). */
 async function lookupAddress(hostname: string, family: 4 | 6): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, DNS_TIMEOUT_MS, undefined)));
   try {
-    return normalizeIp((await lookup(hostname, { family })).address);
+    const found = await Promise.race([lookup(hostname, { family }).then((a) => normalizeIp(a.address)), timeout]);
+    return found;
   } catch {
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -137,9 +137,10 @@ function convertLoadBalancing(input: unknown): LoadBalancing | undefined | strin
     if (!SCOPES.has(scope)) return `routing_preference[${i}]: unknown scope ${String(raw)}`;
     routingPreference.push(scope as LocalityScope);
   }
-  const mode = MODES[str(lb.mode) || 'UNSPECIFIED_MODE'];
+  // The decoder gives enum values it does not know as numbers: those are unknown too, never a default.
+  const mode = lb.mode === undefined || lb.mode === null ? 'UNSPECIFIED' : typeof lb.mode === 'string' ? MODES[lb.mode] : undefined;
   if (!mode) return `mode: unknown value ${String(lb.mode)}`;
-  const health = str(lb.health_policy) || 'ONLY_HEALTHY';
+  const health = lb.health_policy === undefined || lb.health_policy === null ? 'ONLY_HEALTHY' : lb.health_policy;
   if (health !== 'ONLY_HEALTHY' && health !== 'ALLOW_ALL') return `health_policy: unknown value ${String(lb.health_policy)}`;
   return { routingPreference, mode, healthPolicy: health };
 }

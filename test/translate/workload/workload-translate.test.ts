@@ -114,4 +114,9 @@ test('service load balancing reaches ztunnel: internalTrafficPolicy Local is STR
   assert.equal(p.load_balancing ?? undefined, undefined, 'no rules: field absent, as istiod');
   const bad = convertService({ ...s, load_balancing: { mode: 'SOMETIMES' } });
   assert.ok(!bad.ok && /load_balancing\.mode: unknown value SOMETIMES/.test(bad.error));
+  // An enum number this proto does not know decodes as a number: rejected, not defaulted.
+  const future = convertService({ ...s, load_balancing: { routing_preference: ['NODE'], mode: 9, health_policy: 'ALLOW_ALL' } });
+  assert.ok(!future.ok && /load_balancing\.mode: unknown value 9/.test(future.error));
+  const futureHealth = convertService({ ...s, load_balancing: { routing_preference: [], mode: 'STRICT', health_policy: 7 } });
+  assert.ok(!futureHealth.ok && /health_policy: unknown value 7/.test(futureHealth.error));
 });

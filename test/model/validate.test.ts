@@ -108,6 +108,10 @@ test('AuthorizationPolicy addresses, ports and service accounts are checked, nam
   assertError(ap('when: [{key: source.ip, notValues: ["nope"]}]'), 'spec.rules[0].when[0].notValues[0]', /not an IP address or CIDR/);
   assertError(ap('from: [{source: {serviceAccounts: [web], namespaces: [ns]}}]'), 'spec.rules[0].from[0].source.serviceAccounts', /cannot be combined with namespaces/);
   assertError(ap('from: [{source: {notServiceAccounts: ["ns/*"]}}]'), 'spec.rules[0].from[0].source.notServiceAccounts[0]', /no wildcards/);
+  assertError(ap('from: [{source: {}}]'), 'spec.rules[0].from[0].source', /must not be empty/);
+  assertError(ap('from: [{source: {principals: []}}]'), 'spec.rules[0].from[0].source', /must not be empty/);
+  assertError(ap('to: [{operation: {}}]'), 'spec.rules[0].to[0].operation', /must not be empty/);
+  assertError(ap('when: [{key: source.ip, values: []}]'), 'spec.rules[0].when[0]', /one of values or notValues is required/);
   const ok = ap('from: [{source: {ipBlocks: ["0.0.0.0/0", "10.1.2.3", "2001:db8::/32"], serviceAccounts: [web, "other/api"]}}]\n      to: [{operation: {ports: ["1", "65535"]}}]\n      when: [{key: "request.headers[x-port]", values: ["not-a-port"]}]');
   assert.equal(ok.outcome, 'valid', JSON.stringify(ok));
 });

@@ -131,6 +131,8 @@ function checkEach(values: readonly string[] | undefined, path: string, check: (
 
 function readAuthzSource(p: Problems, src: RawObject, path: string): { source: AuthzSource } {
   const source = readStringFields(p, src, path, SOURCE_FIELDS);
+  // As Istio's validation: an empty source would become an empty match, which matches nothing at ztunnel.
+  if (SOURCE_FIELDS.every((f) => (source[f]?.length ?? 0) === 0)) p.push({ field: path, message: 'must not be empty (set at least one field)' });
   for (const f of IP_SOURCE_FIELDS) checkEach(source[f], `${path}.${f}`, (v, at) => checkIpOrCidr(p, v, at));
   const accounts = (source.serviceAccounts?.length ?? 0) + (source.notServiceAccounts?.length ?? 0);
   const identity = IDENTITY_SOURCE_FIELDS.filter((f) => (source[f]?.length ?? 0) > 0);
@@ -163,6 +165,7 @@ function readAuthzRule(p: Problems, item: unknown, path: string): AuthzRule | un
       const op = isObject(t) ? readObject(p, t.operation, `${tp}.operation`, true) : readObject(p, t, tp, true);
       if (!op) return undefined;
       const operation = readStringFields(p, op, `${tp}.operation`, OPERATION_FIELDS);
+      if (OPERATION_FIELDS.every((f) => (operation[f]?.length ?? 0) === 0)) p.push({ field: `${tp}.operation`, message: 'must not be empty (set at least one field)' });
       for (const f of ['ports', 'notPorts'] as const) checkEach(operation[f], `${tp}.operation.${f}`, (v, at) => checkPortString(p, v, at));
       return { operation };
     });
@@ -174,7 +177,7 @@ function readAuthzRule(p: Problems, item: unknown, path: string): AuthzRule | un
       const key = reqString(p, co.key, `${cp}.key`);
       const values = optStringList(p, co.values, `${cp}.values`);
       const notValues = optStringList(p, co.notValues, `${cp}.notValues`);
-      if (!values && !notValues) p.push({ field: cp, message: 'one of values or notValues is required' });
+      if (!values?.length && !notValues?.length) p.push({ field: cp, message: 'one of values or notValues is required (non-empty)' });
       const check = IP_CONDITION_KEYS.has(key) ? checkIpOrCidr : PORT_CONDITION_KEYS.has(key) ? checkPortString : undefined;
       if (check) {
         checkEach(values, `${cp}.values`, (v, at) => check(p, v, at));

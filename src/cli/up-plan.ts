@@ -36,7 +36,7 @@ export function planProcesses(mesh: MeshSnapshot, opts: UpPlanOptions): Map<stri
   const admins = new Set<string>();
   for (const node of [...mesh.nodes.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     const key = `ztunnel/${node.name}`;
-    const admin = adminEndpoint(node.address, admins);
+    const admin = adminEndpoint(node, admins);
     plan.set(key, {
       key,
       nodeArgs: [...ZTUNNEL_NODE_ARGS, ...(opts.ztunnelNodeArgs ?? [])],
@@ -71,15 +71,26 @@ export function defaultAdminAddress(nodeAddress: string): string {
 
 /**
  * Where one ztunnel of `ambit up` serves admin (config_dump, which lists certificate chains): never on a routable
- * node address. Nodes with non-loopback addresses all fall back to 127.0.0.1, so the second and later ones take
- * ports from 15100 up instead of failing on a taken 15000. `taken` collects the endpoints already handed out.
+ * node address. A loopback node address keeps its own `:15000`. Nodes with other addresses share 127.0.0.1, so each
+ * takes a port in 15100-15999 derived from its name: stable when other nodes come and go (a changed port would
+ * restart that ztunnel), probing upwards on the rare clash. `taken` collects the endpoints already handed out.
  */
-function adminEndpoint(nodeAddress: string, taken: Set<string>): { address: string; port: number } {
-  const address = defaultAdminAddress(nodeAddress);
-  let port = PORTS.admin;
-  if (taken.has(`${address}:${port}`)) for (port = PORTS.admin + 100; taken.has(`${address}:${port}`); port++);
+function adminEndpoint(node: { name: string; address: string }, taken: Set<string>): { address: string; port: number } {
+  const address = defaultAdminAddress(node.address);
+  let port = address === node.address ? PORTS.admin : ADMIN_PORT_BASE + (nameHash(node.name) % ADMIN_PORT_SPAN);
+  while (taken.has(`${address}:${port}`)) port = ADMIN_PORT_BASE + ((port - ADMIN_PORT_BASE + 1) % ADMIN_PORT_SPAN);
   taken.add(`${address}:${port}`);
   return { address, port };
+}
+
+const ADMIN_PORT_BASE = 15100;
+const ADMIN_PORT_SPAN = 900;
+
+/** FNV-1a over the name's UTF-16 units: small, stable across runs and Node versions. */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 /** Differences between what runs and what should: keys to stop and processes to (re)start. */

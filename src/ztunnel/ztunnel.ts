@@ -140,7 +140,7 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
       listening = true;
       discovery?.start();
       certs.retain(localIdentities(state.localWorkloads()));
-      logger.info('ztunnel started', { hbone: h.port, socks5: s.port, inboundPlaintext: p.port, admin: a.admin.port, metrics: a.metrics.port });
+      logger.info('ztunnel started', { hbone: h.port, socks5: s.port, inboundPlaintext: p.port, admin: `${config.adminAddress ?? '127.0.0.1'}:${a.admin.port}`, metrics: a.metrics.port });
       return { hbone: h, socks5: s, inboundPlaintext: p, admin: a.admin, metrics: a.metrics, readiness: a.readiness };
     },
     async close(drainMs = 0) {

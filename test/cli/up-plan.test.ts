@@ -40,19 +40,25 @@ test('one ztunnel per node bound to its InternalIP, one waypoint per addressed G
   assert.equal(w[w.indexOf('--address') + 1], '127.0.0.21');
 });
 
-test('admin never binds a routable node address; nodes sharing 127.0.0.1 get distinct admin ports', () => {
-  const plan = planProcesses(mesh({ 'node-a': '10.0.0.11', 'node-b': '10.0.0.12', 'node-c': '127.0.0.13' }, []), opts);
-  const flag = (key: string, name: string) => {
-    const args = plan.get(key)!.args;
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
+test('admin never binds a routable node address; nodes sharing 127.0.0.1 get distinct ports that stay put', () => {
+  const flags = (nodes: Record<string, string>) => {
+    const plan = planProcesses(mesh(nodes, []), opts);
+    return (key: string) => {
+      const args = plan.get(key)!.args;
+      const at = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+      return `${at('--admin-address')}:${at('--admin-port') ?? '15000'}`;
+    };
   };
-  assert.equal(flag('ztunnel/node-a', '--admin-address'), '127.0.0.1');
-  assert.equal(flag('ztunnel/node-a', '--admin-port'), undefined, 'the first keeps 15000');
-  assert.equal(flag('ztunnel/node-b', '--admin-address'), '127.0.0.1');
-  assert.equal(flag('ztunnel/node-b', '--admin-port'), '15100');
-  assert.equal(flag('ztunnel/node-c', '--admin-address'), '127.0.0.13');
-  assert.equal(flag('ztunnel/node-c', '--admin-port'), undefined);
+  const two = flags({ 'node-a': '10.0.0.11', 'node-b': '10.0.0.12', 'node-c': '127.0.0.13' });
+  const [a, b] = [two('ztunnel/node-a'), two('ztunnel/node-b')];
+  assert.match(a, /^127\.0\.0\.1:151\d\d$|^127\.0\.0\.1:15[2-9]\d\d$/);
+  assert.match(b, /^127\.0\.0\.1:15[1-9]\d\d$/);
+  assert.notEqual(a, b);
+  assert.equal(two('ztunnel/node-c'), '127.0.0.13:15000', 'a loopback node keeps its own address and 15000');
+  // Adding a node that sorts first changes nobody else's port (which would restart their ztunnels).
+  const three = flags({ 'node-0': '10.0.0.10', 'node-a': '10.0.0.11', 'node-b': '10.0.0.12', 'node-c': '127.0.0.13' });
+  assert.equal(three('ztunnel/node-a'), a);
+  assert.equal(three('ztunnel/node-b'), b);
 });
 
 test('diff restarts changed processes, stops removed ones, starts new ones', () => {

@@ -44,6 +44,7 @@ export async function authorizeAndConnect(
   const denied = (d: AuthzDecision & { allow: false }): DeliverResult => ({ ok: false, status: 401, flag: 'DENY', error: `denied by ${d.policy}: ${d.reason}`, policy: policyOutcome(d) });
   const decision = decide(t.workload);
   if (!decision.allow) return denied(decision);
+  const before = state.generation();
   let upstream: net.Socket;
   try {
     upstream = await connect(t.ip, t.port, connectTimeoutMs);
@@ -52,7 +53,9 @@ export async function authorizeAndConnect(
   }
   // Policies may have changed during the dial (up to the connect timeout). The connection manager re-checks live
   // connections on every change, but this one is handed to it only now, with no await in between, so check again
-  // here, against the workload as it is now: a new selector-scoped policy arrives with an updated Workload naming it.
+  // here if anything changed, against the workload as it is now (a new selector-scoped policy arrives with an
+  // updated Workload naming it).
+  if (state.generation() === before) return { ok: true, upstream, policy: policyOutcome(decision) };
   const current = state.workloadByIp(t.ip);
   if (!current || current.uid !== t.workload.uid) {
     upstream.destroy();

@@ -38,6 +38,8 @@ export interface StateStore {
   policies(): ZPolicy[];
   /** Called (asynchronously, once per burst) after changes: fetch certificates for new local identities, re-check connections. */
   onChange(listener: () => void): () => void;
+  /** Counts changes, synchronously: equal values before and after an await mean nothing changed in between. */
+  generation(): number;
 }
 
 export function createStateStore(config: StateStoreConfig): StateStore {
@@ -51,8 +53,10 @@ export function createStateStore(config: StateStoreConfig): StateStore {
   const endpoints = new Map<string, Set<string>>();
   const listeners = new Set<() => void>();
   let notifyScheduled = false;
+  let generation = 0;
   // Listeners run once per burst of changes (one WDS response), after it is fully applied.
   const changed = (): void => {
+    generation++;
     if (notifyScheduled) return;
     notifyScheduled = true;
     queueMicrotask(() => {
@@ -149,5 +153,6 @@ export function createStateStore(config: StateStoreConfig): StateStore {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    generation: () => generation,
   };
 }

@@ -5,7 +5,7 @@ import { loadProtoRoot } from '../../src/shared/proto/load.js';
 import { TYPE_URLS } from '../../src/shared/constants.js';
 import { decodeAddress, decodeAuthorization } from '../../src/shared/xds/wds-codec.js';
 import { createStateStore } from '../../src/ztunnel/state/store.js';
-import { applyWdsDelta } from '../../src/ztunnel/state/wds-apply.js';
+import { applyWds } from '../../src/ztunnel/state/wds-apply.js';
 import { resolveOutbound } from '../../src/ztunnel/state/resolve.js';
 import { ipToBytes, normalizeIp, parseIpPort, cidrContains } from '../../src/ztunnel/state/ip.js';
 import { service, workload } from './support/mesh.js';
@@ -34,7 +34,7 @@ test('Address and Authorization resources become state; bad ones are NACK reason
   });
   const bad = enc('istio.workload.Address', { workload: { uid: 'bad', addresses: [Buffer.from([1, 2, 3])] } });
   const res = (name: string, value: Buffer) => ({ name, version: '1', resource: { type_url: TYPE_URLS.address, value } });
-  const errors = applyWdsDelta(state, decoders, TYPE_URLS.address, [res('Kubernetes//Pod/demo/app-1', wl), res('demo/app.demo.svc.cluster.local', svc), res('bad', bad)], []);
+  const errors = applyWds(state, decoders, TYPE_URLS.address, [res('Kubernetes//Pod/demo/app-1', wl), res('demo/app.demo.svc.cluster.local', svc), res('bad', bad)], []).errors;
   assert.equal(errors.length, 1);
   assert.match(errors[0]!, /bad: .*addresses\[0\]/);
   const w = state.workloadByIp('10.1.0.5');
@@ -47,7 +47,7 @@ test('Address and Authorization resources become state; bad ones are NACK reason
     name: 'allow-web', namespace: 'demo', scope: 2, action: 0,
     groups: [{ rules: [{ matches: [{ principals: [{ prefix: 'cluster.local/ns/web/' }], destination_ports: [8080], source_ips: [{ address: ipToBytes('10.0.0.0'), length: 8 }] }] }] }],
   });
-  assert.deepEqual(applyWdsDelta(state, decoders, TYPE_URLS.authorization, [{ name: 'demo/allow-web', version: '1', resource: { type_url: TYPE_URLS.authorization, value: authz } }], []), []);
+  assert.deepEqual(applyWds(state, decoders, TYPE_URLS.authorization, [{ name: 'demo/allow-web', version: '1', resource: { type_url: TYPE_URLS.authorization, value: authz } }], []).errors, []);
   const [p] = state.policiesFor(w!);
   assert.equal(p?.key, 'demo/allow-web');
   assert.deepEqual(p?.rules[0]?.[0]?.[0]?.principals, [{ kind: 'prefix', value: 'cluster.local/ns/web/' }]);
@@ -59,7 +59,7 @@ test('Address and Authorization resources become state; bad ones are NACK reason
   assert.equal(plan.kind, 'hbone');
   assert.equal(plan.kind === 'hbone' && `${plan.dialIp}:${plan.dialPort} ${plan.authority} ${plan.serverName}`, '127.0.0.12:15008 10.1.0.5:8080 10.1.0.5.hbone.ambit');
 
-  applyWdsDelta(state, decoders, TYPE_URLS.address, [], ['Kubernetes//Pod/demo/app-1']);
+  applyWds(state, decoders, TYPE_URLS.address, [], ['Kubernetes//Pod/demo/app-1']);
   assert.equal(state.workloadByIp('10.1.0.5'), undefined);
 });
 
@@ -79,7 +79,7 @@ test('Authorization CIDRs: length 0 is /0 (not a host); an impossible length or 
   const state = createStateStore({ nodeName: 'n1' });
   const decoders = { decodeAddress, decodeAuthorization };
   const put = (name: string, obj: Record<string, unknown>) =>
-    applyWdsDelta(state, decoders, TYPE_URLS.authorization, [{ name, version: '1', resource: { type_url: TYPE_URLS.authorization, value: enc('istio.security.Authorization', obj) } }], []);
+    applyWds(state, decoders, TYPE_URLS.authorization, [{ name, version: '1', resource: { type_url: TYPE_URLS.authorization, value: enc('istio.security.Authorization', obj) } }], []).errors;
   assert.deepEqual(put('demo/any-v4', { name: 'any-v4', namespace: 'demo', scope: 1, action: 1, groups: [{ rules: [{ matches: [{ source_ips: [{ address: ipToBytes('0.0.0.0'), length: 0 }] }] }] }] }), []);
   const [p] = state.policiesFor(workloadIn('demo'));
   assert.deepEqual(p?.rules[0]?.[0]?.[0]?.sourceIps, [{ ip: '0.0.0.0', length: 0 }]);

@@ -24,11 +24,6 @@ export interface WdsApplyResult {
   readonly rejected: string[];
 }
 
-/** Applies a delta and returns only its errors (the valid resources still apply). */
-export function applyWdsDelta(state: StateStore, decoders: WdsDecoders, typeUrl: string, added: readonly WdsResource[], removed: readonly string[]): string[] {
-  return applyWds(state, decoders, typeUrl, added, removed).errors;
-}
-
 /**
  * Applies a delta and says which resources were rejected, so the xDS client records the versions of all the others
  * (a NACKed response that still changed the state must not leave those changes unaccounted for on reconnect).

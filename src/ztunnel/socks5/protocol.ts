@@ -21,9 +21,17 @@ export const REPLY = {
   addressTypeNotSupported: 0x08,
 } as const;
 
-export type SocksRequest =
-  | { readonly ok: true; readonly target: OutboundTarget }
-  | { readonly ok: false; /** reply to send before closing; undefined = just close */ readonly reply?: number; readonly reason: string };
+/** Why a client is refused and what it is told before the socket closes (nothing: just close). */
+export interface SocksRefusal {
+  readonly ok: false;
+  readonly reason: string;
+  /** Request reply code (RFC 1928 §6). */
+  readonly reply?: number;
+  /** Raw bytes instead, for the method-negotiation refusal (`0x05 0xFF`). */
+  readonly response?: Buffer;
+}
+
+export type SocksRequest = { readonly ok: true; readonly target: OutboundTarget } | SocksRefusal;
 
 /** Reply with BND.ADDR 0.0.0.0:0 (Istio's ztunnel does not report the bound address either). */
 export function encodeReply(code: number): Buffer {
@@ -35,7 +43,7 @@ export function encodeReply(code: number): Buffer {
  * before closing (`0x05 0xFF` when no method is acceptable), so the caller can end the socket gracefully: destroying
  * it with a pipelined request still unread would turn the close into a RST that can overtake the reply.
  */
-export async function negotiate(socket: Socket, reader: ByteReader): Promise<{ ok: true } | { ok: false; reason: string; response?: Buffer }> {
+export async function negotiate(socket: Socket, reader: ByteReader): Promise<{ ok: true } | SocksRefusal> {
   const [ver, nmethods] = await reader.read(2);
   if (ver !== SOCKS_VERSION) return { ok: false, reason: `SOCKS version ${String(ver)} is not 5` };
   const methods = nmethods ? await reader.read(nmethods) : Buffer.alloc(0);

@@ -7,9 +7,8 @@ import type { Logger } from '../../shared/telemetry/logger.js';
 import { drainAndClose } from '../proxy/drain.js';
 import { normalizeIp } from '../state/ip.js';
 import { handleOutbound, type OutboundDeps } from '../proxy/outbound.js';
-import type { OutboundTarget } from '../state/resolve.js';
 import { createByteReader } from '../proxy/byte-reader.js';
-import { encodeReply, negotiate, readRequest, REPLY } from './protocol.js';
+import { encodeReply, negotiate, readRequest, REPLY, type SocksRequest } from './protocol.js';
 import { listenOn } from '../proxy/listen.js';
 
 export interface Socks5ServerConfig {
@@ -55,34 +54,26 @@ export function createSocks5Server(config: Socks5ServerConfig, deps: OutboundDep
     setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
   };
 
-  /** Negotiation and request; the target, or undefined once the client was refused. Kept apart from `serve`,
-   * which lives as long as the connection: its reader and timer would otherwise stay referenced (~1 KB each). */
-  const handshake = async (socket: net.Socket): Promise<OutboundTarget | undefined> => {
+  /** Negotiation and request: the target, or why the client is refused. Kept apart from `serve`, which lives as long
+   * as the connection: its reader and timer would otherwise stay referenced (~1 KB each). */
+  const handshake = async (socket: net.Socket): Promise<SocksRequest> => {
     const timer = setTimeout(() => socket.destroy(new Error('SOCKS5 handshake timed out')), config.handshakeTimeoutMs ?? 10_000);
     const reader = createByteReader(socket);
     // The timer and reader go on every exit, including a client that vanishes mid-handshake (the reads reject).
-    // A refusal is sent after that: the reader's release pauses the socket, which would undo the refusal's drain.
-    let refusal: (() => void) | undefined;
     try {
       const negotiated = await negotiate(socket, reader);
-      if (!negotiated.ok) {
-        refusal = () => refuse(socket, undefined, negotiated.reason, negotiated.response);
-        return undefined;
-      }
-      const req = await readRequest(reader);
-      if (req.ok) return req.target;
-      refusal = () => refuse(socket, req.reply, req.reason);
-      return undefined;
+      return negotiated.ok ? await readRequest(reader) : negotiated;
     } finally {
       clearTimeout(timer);
       reader.release();
-      refusal?.();
     }
   };
 
   const serve = async (socket: net.Socket): Promise<void> => {
-    const target = await handshake(socket);
-    if (!target) return;
+    // Refused only after the handshake released its reader: the release pauses the socket, undoing the refusal's drain.
+    const shake = await handshake(socket);
+    if (!shake.ok) return refuse(socket, shake.reply, shake.reason, shake.response);
+    const { target } = shake;
     const source = deps.state.localWorkloadByIp(normalizeIp(socket.remoteAddress ?? ''));
     if (!source) return refuse(socket, REPLY.notAllowed, `source ${String(socket.remoteAddress)} is not a workload on this node`);
     return handleOutbound(

@@ -6,6 +6,7 @@
  */
 import type { StateStore } from '../state/store.js';
 import type { ZService, ZWorkload } from '../state/types.js';
+import { endpointTargetPort } from '../state/resolve.js';
 
 /**
  * The destination workload's service for a connection to `port`; undefined when no service of the workload fits.
@@ -29,15 +30,10 @@ function servicesOf(state: StateStore, workload: ZWorkload): ZService[] {
   return found;
 }
 
-/**
- * Whether some port of `service` lands on `port` of this workload. The workload's own mapping of a service port wins
- * over the service's (a named targetPort resolves per pod, as outbound resolution does), and targetPort 0 means
- * "the service port itself" (types.ts).
- */
+/** Whether some port of `service` lands on `port` of this workload, by the rule outbound resolution dials with. */
 function deliversTo(workload: ZWorkload, service: ZService, port: number): boolean {
-  const own = workload.services[service.key] ?? [];
-  if (own.some((p) => (p.targetPort || p.servicePort) === port)) return true;
-  return service.ports.some((p) => !own.some((o) => o.servicePort === p.servicePort) && (p.targetPort || p.servicePort) === port);
+  const servicePorts = new Set([...(workload.services[service.key] ?? []), ...service.ports].map((p) => p.servicePort));
+  return [...servicePorts].some((sp) => endpointTargetPort(workload, service, sp) === port);
 }
 
 /**

@@ -95,14 +95,14 @@ function resolveService(state: StateStore, source: ZWorkload, service: ZService,
   if (service.waypoint && vip && !isWaypointOf(state, source, service.waypoint)) {
     return viaWaypoint(state, service.waypoint, formatHostPort(vip, port), service, undefined);
   }
-  const candidates = preferredEndpoints(source, service.loadBalancing, state.endpointsOf(service.key).filter((w) => (w.healthy || service.loadBalancing?.healthPolicy === 'ALLOW_ALL') && w.addresses.length > 0 && targetPort(w, service, port) !== undefined));
+  const candidates = preferredEndpoints(source, service.loadBalancing, state.endpointsOf(service.key).filter((w) => (w.healthy || service.loadBalancing?.healthPolicy === 'ALLOW_ALL') && w.addresses.length > 0 && endpointTargetPort(w, service, port) !== undefined));
   const pick = opts.pick ?? ((c: readonly ZWorkload[]) => c[Math.floor(Math.random() * c.length)]);
   const chosen = pick(candidates);
   if (!chosen) return { kind: 'error', reason: `service ${service.key} has no healthy endpoint for port ${port}`, reply: 0x04 };
   // A dual-stack endpoint is dialed in the family the client used (the VIP it dialed, else its own address).
   const family = isIP(vip ?? '') || isIP(source.addresses[0] ?? '');
   const ip = chosen.addresses.find((a) => isIP(a) === family) ?? chosen.addresses[0]!;
-  return toWorkload(state, chosen, ip, targetPort(chosen, service, port)!, service);
+  return toWorkload(state, chosen, ip, endpointTargetPort(chosen, service, port)!, service);
 }
 
 /**
@@ -114,12 +114,12 @@ function preferredEndpoints(source: ZWorkload, lb: LoadBalancing | undefined, en
   if (!lb || lb.routingPreference.length === 0) return endpoints;
   if (lb.mode === 'STRICT') return endpoints.filter((w) => lb.routingPreference.every((scope) => sharesScope(scope, source, w)));
   if (lb.mode !== 'FAILOVER') return endpoints;
-  const rank = (w: ZWorkload): number => {
+  const ranks = endpoints.map((w) => {
     const miss = lb.routingPreference.findIndex((scope) => !sharesScope(scope, source, w));
     return miss < 0 ? lb.routingPreference.length : miss;
-  };
-  const best = Math.max(...endpoints.map(rank));
-  return endpoints.filter((w) => rank(w) === best);
+  });
+  const best = Math.max(...ranks);
+  return endpoints.filter((_, i) => ranks[i] === best);
 }
 
 function sharesScope(scope: LocalityScope, a: ZWorkload, b: ZWorkload): boolean {
@@ -145,7 +145,7 @@ function vipFor(service: ZService, source: ZWorkload): string | undefined {
 }
 
 /** Service port → the endpoint's target port (the workload's own mapping first, then the service's). */
-function targetPort(w: ZWorkload, service: ZService, port: number): number | undefined {
+export function endpointTargetPort(w: ZWorkload, service: ZService, port: number): number | undefined {
   const own = w.services[service.key]?.find((p) => p.servicePort === port);
   const svc = service.ports.find((p) => p.servicePort === port);
   const mapping = own ?? svc;

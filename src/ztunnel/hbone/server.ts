@@ -160,12 +160,11 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
       });
       respond(stream, status);
     };
-    const reject400 = (why: string): void => refuse(400, why);
-    if (headers[':method'] !== 'CONNECT') return reject400(`method ${String(headers[':method'])} is not CONNECT`);
+    if (headers[':method'] !== 'CONNECT') return refuse(400, `method ${String(headers[':method'])} is not CONNECT`);
     const target = parseIpPort(String(headers[':authority'] ?? ''));
-    if (!target) return reject400('authority is not ip:port');
+    if (!target) return refuse(400, 'authority is not ip:port');
     const sniIp = workloadIpFromServerName(String(socket.servername ?? ''));
-    if (sniIp === undefined || normalizeIp(sniIp) !== target.ip) return reject400(`authority IP ${target.ip} does not match the workload named in SNI (${String(socket.servername)})`);
+    if (sniIp === undefined || normalizeIp(sniIp) !== target.ip) return refuse(400, `authority IP ${target.ip} does not match the workload named in SNI (${String(socket.servername)})`);
     // Checked again per stream: the workload may have left ambient since the handshake.
     const workload = hboneWorkloadByIp(target.ip);
     if (!workload) return refuse(503, `${target.ip} is not a captured workload on this node`);

@@ -119,8 +119,7 @@ async function lookupAddress(hostname: string, family: 4 | 6): Promise<string | 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, DNS_TIMEOUT_MS, undefined)));
   try {
-    const found = await Promise.race([lookup(hostname, { family }).then((a) => normalizeIp(a.address)), timeout]);
-    return found;
+    return await Promise.race([lookup(hostname, { family }).then((a) => normalizeIp(a.address)), timeout]);
   } catch {
     return undefined;
   } finally {

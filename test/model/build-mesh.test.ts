@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMesh, DEFAULT_MESH_OPTIONS, policiesForWorkload } from '../../src/shared/model/build-mesh.js';
-import type { PodObject, ServiceEntryObject, ServiceObject, WorkloadEntryObject } from '../../src/shared/model/objects.js';
+import type { NodeObject, PodObject, ServiceEntryObject, ServiceObject, WorkloadEntryObject } from '../../src/shared/model/objects.js';
 import { loadFixture, withObjects } from './fixture.js';
 
 const pod = (ns: string, name: string) => `Kubernetes//Pod/${ns}/${name}`;
@@ -27,6 +27,24 @@ test('workloads: uid, identity, node address, capture and opt-out', () => {
   const sleep = mesh.workloads.get(pod('bookinfo', 'sleep'));
   assert.equal(sleep?.captured, false, 'istio.io/dataplane-mode=none on the pod opts out');
   assert.equal(mesh.workloads.get(pod('bookinfo', 'reviews-v2'))?.nodeAddress, '127.0.0.12');
+});
+
+test('locality: node topology labels, the pod istio-locality label over them, WorkloadEntry spec.locality', () => {
+  const base = loadFixture('bookinfo');
+  const nodeA = base.objects.get('Node//node-a') as NodeObject;
+  const zoned: NodeObject = { ...nodeA, metadata: { ...nodeA.metadata, labels: { 'topology.kubernetes.io/region': 'eu', 'failure-domain.beta.kubernetes.io/zone': 'eu-a', 'topology.istio.io/subzone': 'rack1' } } };
+  const pp = base.objects.get('Pod/bookinfo/productpage-v1') as PodObject;
+  const pinned: PodObject = { ...pp, metadata: { ...pp.metadata, name: 'productpage-pinned', labels: { ...pp.metadata.labels, 'istio-locality': 'us.us-b' } }, spec: { ...pp.spec, podIPs: ['127.0.1.99'] } };
+  const vm = base.objects.get('WorkloadEntry/bookinfo/ratings-vm') as WorkloadEntryObject;
+  const placed: WorkloadEntryObject = { ...vm, spec: { ...vm.spec, locality: 'us/us-c/rack9' } };
+  const mesh = buildMesh(withObjects(base, [zoned, pinned, placed]));
+  assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'productpage-v1'))?.locality, { region: 'eu', zone: 'eu-a', subzone: 'rack1' }, 'GA region, beta zone, Istio subzone');
+  assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'productpage-pinned'))?.locality, { region: 'us', zone: 'us-b', subzone: '' });
+  assert.deepEqual(mesh.workloads.get('Kubernetes/networking.istio.io/WorkloadEntry/bookinfo/ratings-vm')?.locality, { region: 'us', zone: 'us-c', subzone: 'rack9' });
+  assert.equal(mesh.workloads.get(pod('bookinfo', 'reviews-v2'))?.locality, undefined, 'a node without topology labels gives no locality');
+  const moved: NodeObject = { ...zoned, metadata: { ...zoned.metadata, labels: { 'topology.kubernetes.io/region': 'eu', 'topology.kubernetes.io/zone': 'eu-b' } } };
+  const next = buildMesh(withObjects(base, [moved, pinned, placed]), DEFAULT_MESH_OPTIONS, mesh);
+  assert.deepEqual(next.workloads.get(pod('bookinfo', 'productpage-v1'))?.locality, { region: 'eu', zone: 'eu-b', subzone: '' }, 'a relabelled node changes its pods on the next build');
 });
 
 test('trust domain is configurable', () => {

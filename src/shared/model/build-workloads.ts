@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { LABELS, spiffeId } from '../constants.js';
 import type { GatewayObject, Labels, NodeObject, PodObject, ServiceEntryObject, WorkloadEntryObject, WorkloadEntrySpec } from './objects.js';
-import type { MeshOptions, Workload, WorkloadPort } from './mesh.js';
+import type { Locality, MeshOptions, Workload, WorkloadPort } from './mesh.js';
 import { resolveWaypoint, waypointRef, type WaypointDraft } from './build-waypoints.js';
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -60,6 +60,25 @@ interface CommonInput {
   readonly waypointFor?: string | undefined;
   /** undefined = decided by the dataplane-mode labels. */
   readonly captured?: boolean | undefined;
+  readonly locality?: Locality | undefined;
+}
+
+/** `region/zone/subzone` (or with another separator) → Locality; undefined when every part is empty. */
+export function parseLocality(value: string | undefined, separator = '/'): Locality | undefined {
+  if (!value) return undefined;
+  const [region = '', zone = '', subzone = ''] = value.split(separator);
+  return region || zone || subzone ? { region, zone, subzone } : undefined;
+}
+
+/**
+ * A pod's locality as istiod reads it: the pod's `istio-locality` label (dot-separated) if set, else its node's
+ * topology labels (GA, then the deprecated beta names; subzone from `topology.istio.io/subzone`).
+ */
+export function podLocality(labels: Labels, node: NodeObject | undefined): Locality | undefined {
+  const own = labels[LABELS.locality];
+  if (own) return parseLocality(own, '.');
+  const n = node?.metadata.labels ?? {};
+  return parseLocality([n[LABELS.region] ?? n[LABELS.regionBeta] ?? '', n[LABELS.zone] ?? n[LABELS.zoneBeta] ?? '', n[LABELS.subzone] ?? ''].join('/'));
 }
 
 function draft(ctx: WorkloadContext, w: CommonInput): WorkloadDraft {
@@ -94,6 +113,7 @@ function draft(ctx: WorkloadContext, w: CommonInput): WorkloadDraft {
   if (nodeAddress) d.nodeAddress = nodeAddress;
   if (wp) d.waypoint = waypointRef(wp);
   if (w.waypointFor !== undefined) d.waypointFor = w.waypointFor;
+  if (w.locality) d.locality = w.locality;
   return d;
 }
 
@@ -123,11 +143,13 @@ export function podWorkload(ctx: WorkloadContext, pod: PodObject): WorkloadDraft
     waypointFor,
     // Waypoint pods are dataplane-mode none; hostNetwork and sidecar-injected pods are never captured.
     captured: waypointFor !== undefined || spec.hostNetwork || sidecar ? false : undefined,
+    locality: podLocality(metadata.labels, ctx.nodes.get(spec.nodeName)),
   });
 }
 
-function entryInput(spec: WorkloadEntrySpec, nodeFallback: string): Pick<CommonInput, 'addresses' | 'node' | 'serviceAccount' | 'network' | 'namedPorts'> {
+function entryInput(spec: WorkloadEntrySpec, nodeFallback: string): Pick<CommonInput, 'addresses' | 'node' | 'serviceAccount' | 'network' | 'namedPorts' | 'locality'> {
   return {
+    locality: parseLocality(spec.locality),
     addresses: isIP(spec.address) ? [spec.address] : [],
     node: spec.nodeName ?? nodeFallback,
     serviceAccount: spec.serviceAccount,

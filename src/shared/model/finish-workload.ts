@@ -4,7 +4,7 @@
  * field by field because it runs for every workload on every rebuild (10k+).
  */
 import type { Labels } from './objects.js';
-import type { WaypointRef, Workload, WorkloadPort } from './mesh.js';
+import type { Locality, WaypointRef, Workload, WorkloadPort } from './mesh.js';
 import type { Mutable, WorkloadDraft } from './build-workloads.js';
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
@@ -40,6 +40,11 @@ function sameWaypoint(a: WaypointRef | undefined, b: WaypointRef | undefined): b
   return !!a && !!b && a.name === b.name && a.namespace === b.namespace && a.address === b.address && a.hbonePort === b.hbonePort;
 }
 
+function sameLocality(a: Locality | undefined, b: Locality | undefined): boolean {
+  if (a === b) return true;
+  return !!a && !!b && a.region === b.region && a.zone === b.zone && a.subzone === b.subzone;
+}
+
 /** Field-by-field comparison of a draft with the previous Workload (hot path: 10k workloads per rebuild). */
 function sameAsPrevious(d: WorkloadDraft, p: Workload, policies: readonly string[]): boolean {
   if (
@@ -50,7 +55,7 @@ function sameAsPrevious(d: WorkloadDraft, p: Workload, policies: readonly string
   ) {
     return false;
   }
-  if (!sameStrings(d.addresses, p.addresses) || !sameRecord(d.labels, p.labels) || !sameWaypoint(d.waypoint, p.waypoint)) return false;
+  if (!sameStrings(d.addresses, p.addresses) || !sameRecord(d.labels, p.labels) || !sameWaypoint(d.waypoint, p.waypoint) || !sameLocality(d.locality, p.locality)) return false;
   if (!sameStrings(policies, p.selectorPolicies)) return false;
   let prevCount = 0;
   for (const k in p.services) if (Object.hasOwn(p.services, k)) prevCount++;
@@ -75,5 +80,6 @@ export function finishWorkload(d: WorkloadDraft, previous: Workload | undefined)
   if (d.nodeAddress !== undefined) w.nodeAddress = d.nodeAddress;
   if (d.waypoint !== undefined) w.waypoint = d.waypoint;
   if (d.waypointFor !== undefined) w.waypointFor = d.waypointFor;
+  if (d.locality !== undefined) w.locality = d.locality;
   return w;
 }

@@ -78,6 +78,15 @@ export interface Workload {
   readonly selectorPolicies: readonly string[];
   /** Set when this workload is itself a waypoint (pod of a waypoint Gateway): `<ns>/<gateway>`. */
   readonly waypointFor?: string;
+  /** Where the workload runs (from its Node's topology labels, `istio-locality`, or WorkloadEntry `locality`). */
+  readonly locality?: Locality;
+}
+
+/** Istio's `istio.workload.Locality`; a missing part is ''. */
+export interface Locality {
+  readonly region: string;
+  readonly zone: string;
+  readonly subzone: string;
 }
 
 export interface MeshServicePort extends ServicePort {

@@ -94,6 +94,8 @@ export interface WorkloadEntrySpec {
   readonly ports: Readonly<Record<string, number>>;
   readonly serviceAccount: string;
   readonly network: string;
+  /** `region/zone/subzone` (trailing parts optional). */
+  readonly locality?: string;
   /** Ambit local-mode extension: the Node whose ztunnel serves this entry (WorkloadEntry has no nodeName in Istio). */
   readonly nodeName?: string;
 }

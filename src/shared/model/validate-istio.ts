@@ -40,6 +40,8 @@ export function readWorkloadEntrySpec(p: Problems, o: RawObject, path: string, a
     if (n !== undefined) ports[name] = n;
   }
   const nodeName = optString(p, o.nodeName, `${path}.nodeName`);
+  const locality = optString(p, o.locality, `${path}.locality`);
+  if (locality !== undefined && locality.split('/').length > 3) p.push({ field: `${path}.locality`, message: `"${locality}" has more than region/zone/subzone` });
   return {
     address: (addressRequired ? readIp(p, o.address, `${path}.address`, true) : optString(p, o.address, `${path}.address`)) ?? '',
     labels: readStringMap(p, o.labels, `${path}.labels`, true),
@@ -47,6 +49,7 @@ export function readWorkloadEntrySpec(p: Problems, o: RawObject, path: string, a
     serviceAccount: optString(p, o.serviceAccount, `${path}.serviceAccount`) || 'default',
     network: optString(p, o.network, `${path}.network`) ?? '',
     ...(nodeName ? { nodeName } : {}),
+    ...(locality ? { locality } : {}),
   };
 }
 

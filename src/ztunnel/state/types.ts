@@ -36,11 +36,19 @@ export interface ZWorkload {
   /** Lowercase Istio WorkloadType: deployment | cronjob | pod | job. */
   readonly workloadType: string;
   readonly clusterId: string;
+  /** Region/zone/subzone; absent = all ''. */
+  readonly locality?: ZLocality;
   /** Key `<namespace>/<hostname>` → port mappings of this workload for that service. */
   readonly services: Readonly<Record<string, readonly PortMapping[]>>;
   /** Names (`<ns>/<name>`) of selector-scoped policies that apply. */
   readonly authorizationPolicies: readonly string[];
   readonly healthy: boolean;
+}
+
+export interface ZLocality {
+  readonly region: string;
+  readonly zone: string;
+  readonly subzone: string;
 }
 
 export interface ZService {

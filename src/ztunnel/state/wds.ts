@@ -65,6 +65,8 @@ export function convertWorkload(input: unknown): Converted<ZWorkload> {
   const services: Record<string, PortMapping[]> = {};
   for (const [key, list] of Object.entries(obj(w.services))) services[key] = arr(obj(list).ports).map(convertPort);
   const nodeAddress = nodeAddressExtension(w.extensions);
+  const loc = obj(w.locality);
+  const locality = { region: str(loc.region), zone: str(loc.zone), subzone: str(loc.subzone) };
   return {
     ok: true,
     value: {
@@ -85,6 +87,7 @@ export function convertWorkload(input: unknown): Converted<ZWorkload> {
       workloadName: str(w.workload_name),
       workloadType: (str(w.workload_type) || 'DEPLOYMENT').toLowerCase(),
       clusterId: str(w.cluster_id),
+      ...(locality.region || locality.zone || locality.subzone ? { locality } : {}),
       services,
       authorizationPolicies: arr(w.authorization_policies).map(str),
       healthy: (str(w.status) || 'HEALTHY') === 'HEALTHY',

@@ -27,6 +27,7 @@ test('pod workload encodes as Istio Workload with uid name, aliases and HBONE', 
     services: { [svc.key]: [{ servicePort: 80, targetPort: 9080, appProtocol: 'http' }] },
     selectorPolicies: ['default/allow-reviews'],
     waypoint: { namespace: 'default', name: 'waypoint', address: '127.0.42.21', hbonePort: 15008 },
+    locality: { region: 'eu-west', zone: 'eu-west-1a', subzone: '' },
   });
   const out = createAddressGenerator().generate(mesh(1, { workloads: [w], services: [svc] }), client);
   assert.deepEqual([...out.keys()].sort(), ['Kubernetes//Pod/default/reviews-1', 'default/reviews.default.svc.cluster.local']);
@@ -43,6 +44,7 @@ test('pod workload encodes as Istio Workload with uid name, aliases and HBONE', 
   assert.equal(wl.service_account, 'bookinfo-reviews');
   assert.equal(wl.workload_type, 'POD');
   assert.equal(wl.cluster_id, 'Kubernetes');
+  assert.deepEqual(wl.locality, { region: 'eu-west', zone: 'eu-west-1a', subzone: '' }, 'locality is field 24');
   assert.equal(wl.status, 'HEALTHY');
   assert.deepEqual(wl.authorization_policies, ['default/allow-reviews']);
   assert.deepEqual(wl.services[svc.key].ports, [{ service_port: 80, target_port: 9080, app_protocol: 'HTTP11' }]);

@@ -93,6 +93,7 @@ export function workloadMessage(
     authorization_policies: [...w.selectorPolicies],
     status: w.healthy ? WorkloadStatus.HEALTHY : WorkloadStatus.UNHEALTHY,
     cluster_id: options.clusterId,
+    ...(w.locality ? { locality: { region: w.locality.region, zone: w.locality.zone, subzone: w.locality.subzone } } : {}),
     ...(extensions.length > 0 ? { extensions } : {}),
   };
 }

@@ -46,9 +46,9 @@ describe('inboundService picks the destination workload service for a connection
     assert.equal(inboundService(state, pod, 9090, other.hostname), undefined);
   });
 
-  it('reads targetPort 0 as the service port, and lets the workload own mapping override the service one', () => {
+  it('reads targetPort 0 as a named port that only the workload own mapping resolves', () => {
     const plain = workload({ name: 'web-1', namespace: 'demo', ip: '10.1.0.2', node: 'n', services: { [web.key]: [] } });
-    assert.equal(inboundService(state, plain, 80)?.key, web.key);
+    assert.equal(inboundService(state, plain, 80), undefined, 'the pod does not declare the named port');
     const named = workload({ name: 'web-2', namespace: 'demo', ip: '10.1.0.3', node: 'n', services: { [web.key]: [{ servicePort: 80, targetPort: 8081 }] } });
     assert.equal(inboundService(state, named, 8081)?.key, web.key);
     assert.equal(inboundService(state, named, 80), undefined, 'the pod maps service port 80 elsewhere');

@@ -26,6 +26,7 @@ test('Address and Authorization resources become state; bad ones are NACK reason
       tunnel_protocol: 1, service_account: 'app', canonical_name: 'app', canonical_revision: 'v2', workload_name: 'app',
       services: { 'demo/app.demo.svc.cluster.local': { ports: [{ service_port: 80, target_port: 8080 }] } },
       authorization_policies: ['demo/allow-web'],
+      locality: { region: 'eu-west', zone: 'eu-west-1b' },
       extensions: [{ name: 'ambit.dev/node-address', config: { type_url: 'type.googleapis.com/google.protobuf.StringValue', value: strVal('127.0.0.12') } }],
     },
   });
@@ -41,6 +42,7 @@ test('Address and Authorization resources become state; bad ones are NACK reason
   assert.equal(w?.identity, 'spiffe://cluster.local/ns/demo/sa/app', 'empty trust domain defaults to cluster.local');
   assert.equal(w?.tunnel, 'HBONE');
   assert.equal(w?.nodeAddress, '127.0.0.12');
+  assert.deepEqual(w?.locality, { region: 'eu-west', zone: 'eu-west-1b', subzone: '' });
   assert.equal(state.serviceByVip('10.96.0.9')?.hostname, 'app.demo.svc.cluster.local');
 
   const authz = enc('istio.security.Authorization', {
@@ -151,4 +153,51 @@ test('endpoint choice follows the service load balancing: STRICT node-local, FAI
   lb({ routingPreference: [], mode: 'PASSTHROUGH', healthPolicy: 'ALLOW_ALL' });
   const plan = resolveOutbound(state, client, { kind: 'ip', ip: '10.96.2.1', port: 80 }, { domainSuffix: 'cluster.local' });
   assert.equal(plan.kind === 'plaintext' && `${plan.dialIp}:${plan.dialPort}`, '10.96.2.1:80', 'PASSTHROUGH: the address the client dialed');
+});
+
+test('a named service port (target 0) reaches only endpoints that map it, as Istio filters the others', () => {
+  const state = createStateStore({ nodeName: 'n1' });
+  const base = service({ name: 'named', vip: '10.96.4.1', ports: [{ servicePort: 80, targetPort: 0 }] });
+  state.upsertService(base);
+  const client = workload({ name: 'client', ip: '10.4.0.1', node: 'n1' });
+  state.upsertWorkload(client);
+  state.upsertWorkload(workload({ name: 'declares', ip: '10.4.0.10', node: 'n1', services: { [base.key]: [{ servicePort: 80, targetPort: 8081 }] } }));
+  state.upsertWorkload(workload({ name: 'lacks', ip: '10.4.0.11', node: 'n1', services: { [base.key]: [] } }));
+  for (let i = 0; i < 20; i++) {
+    const plan = resolveOutbound(state, client, { kind: 'ip', ip: '10.96.4.1', port: 80 }, { domainSuffix: 'cluster.local' });
+    assert.equal(plan.kind !== 'error' && `${plan.workload?.name} ${plan.kind === 'hbone' ? plan.authority : `${plan.dialIp}:${plan.dialPort}`}`, 'declares 10.4.0.10:8081');
+  }
+  state.upsertWorkload(workload({ name: 'declares', ip: '10.4.0.10', node: 'n1', services: { [base.key]: [] } }));
+  const plan = resolveOutbound(state, client, { kind: 'ip', ip: '10.96.4.1', port: 80 }, { domainSuffix: 'cluster.local' });
+  assert.equal(plan.kind, 'error', 'no endpoint declares the port');
+});
+
+test('FAILOVER over region and zone prefers the client zone, then its region, then anywhere', () => {
+  const state = createStateStore({ nodeName: 'n1' });
+  const at = (region: string, zone: string) => ({ region, zone, subzone: '' });
+  const base = service({ name: 'cache', vip: '10.96.3.1', ports: [{ servicePort: 80, targetPort: 8080 }] });
+  const client = { ...workload({ name: 'client', ip: '10.3.0.1', node: 'n1' }), locality: at('eu', 'eu-a') };
+  const ep = (name: string, ip: string, locality: ReturnType<typeof at> | undefined, healthy = true) => ({
+    ...workload({ name, ip, node: `node-${name}`, services: { [base.key]: [{ servicePort: 80, targetPort: 8080 }] } }),
+    healthy,
+    ...(locality ? { locality } : {}),
+  });
+  state.upsertWorkload(client);
+  state.upsertService({ ...base, loadBalancing: { routingPreference: ['NETWORK', 'REGION', 'ZONE'], mode: 'FAILOVER', healthPolicy: 'ONLY_HEALTHY' } });
+  for (const w of [ep('same-zone', '10.3.0.10', at('eu', 'eu-a')), ep('same-region', '10.3.0.11', at('eu', 'eu-b')), ep('elsewhere', '10.3.0.12', at('us', 'eu-a')), ep('unknown', '10.3.0.13', undefined)]) state.upsertWorkload(w);
+  const picks = () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const plan = resolveOutbound(state, client, { kind: 'ip', ip: '10.96.3.1', port: 80 }, { domainSuffix: 'cluster.local' });
+      seen.add(plan.kind === 'error' ? `error ${plan.reply}` : plan.workload?.name ?? plan.kind);
+    }
+    return [...seen].sort();
+  };
+  assert.deepEqual(picks(), ['same-zone']);
+  state.upsertWorkload(ep('same-zone', '10.3.0.10', at('eu', 'eu-a'), false));
+  assert.deepEqual(picks(), ['same-region'], 'a zone of another region named like ours is not closer');
+  state.upsertWorkload(ep('same-region', '10.3.0.11', at('eu', 'eu-b'), false));
+  assert.deepEqual(picks(), ['elsewhere', 'unknown'], 'the network tier: every other healthy endpoint');
+  state.upsertService({ ...base, loadBalancing: { routingPreference: ['REGION'], mode: 'STRICT', healthPolicy: 'ONLY_HEALTHY' } });
+  assert.deepEqual(picks(), ['error 4'], 'STRICT region: no healthy endpoint in eu');
 });

@@ -108,7 +108,7 @@ function resolveService(state: StateStore, source: ZWorkload, service: ZService,
 /**
  * Istio's locality rules over the usable endpoints: STRICT keeps those sharing every preferred scope with the client
  * (internalTrafficPolicy: Local = NODE), FAILOVER keeps those sharing the longest leading run of scopes (the closest
- * tier that has any). Region, zone and subzone are not in our WDS model, so they never tell endpoints apart.
+ * tier that has any). Each scope compares one field on its own, as Istio's ztunnel does (a missing locality is '').
  */
 function preferredEndpoints(source: ZWorkload, lb: LoadBalancing | undefined, endpoints: ZWorkload[]): ZWorkload[] {
   if (!lb || lb.routingPreference.length === 0) return endpoints;
@@ -130,8 +130,12 @@ function sharesScope(scope: LocalityScope, a: ZWorkload, b: ZWorkload): boolean 
       return a.network === b.network;
     case 'CLUSTER':
       return a.clusterId === b.clusterId;
-    default:
-      return true;
+    case 'REGION':
+      return (a.locality?.region ?? '') === (b.locality?.region ?? '');
+    case 'ZONE':
+      return (a.locality?.zone ?? '') === (b.locality?.zone ?? '');
+    case 'SUBZONE':
+      return (a.locality?.subzone ?? '') === (b.locality?.subzone ?? '');
   }
 }
 
@@ -144,13 +148,17 @@ function vipFor(service: ZService, source: ZWorkload): string | undefined {
   return service.vips.find((v) => isIP(v) === family) ?? service.vips[0];
 }
 
-/** Service port → the endpoint's target port (the workload's own mapping first, then the service's). */
+/**
+ * Service port → the endpoint's target port: the workload's own mapping first, then the service's numeric one. A
+ * service target port of 0 is a named port; an endpoint that does not map it cannot serve it (Istio's ztunnel
+ * filters such endpoints out). undefined = this endpoint does not serve that port.
+ */
 export function endpointTargetPort(w: ZWorkload, service: ZService, port: number): number | undefined {
   const own = w.services[service.key]?.find((p) => p.servicePort === port);
+  if (own) return own.targetPort || port;
   const svc = service.ports.find((p) => p.servicePort === port);
-  const mapping = own ?? svc;
-  if (!mapping) return service.ports.length === 0 ? port : undefined;
-  return mapping.targetPort || port;
+  if (!svc) return service.ports.length === 0 ? port : undefined;
+  return svc.targetPort || undefined;
 }
 
 function toWorkload(state: StateStore, w: ZWorkload, ip: string, port: number, service: ZService | undefined): UpstreamPlan {

@@ -172,6 +172,34 @@ test('a named service port (target 0) reaches only endpoints that map it, as Ist
   assert.equal(plan.kind, 'error', 'no endpoint declares the port');
 });
 
+test('capacity from WDS weights the endpoint choice; capacity 0 is never picked', () => {
+  const state = createStateStore({ nodeName: 'n1' });
+  const decoders = { decodeAddress, decodeAuthorization };
+  const base = service({ name: 'weighted', vip: '10.96.5.1', ports: [{ servicePort: 80, targetPort: 8080 }] });
+  state.upsertService(base);
+  const client = workload({ name: 'client', ip: '10.5.0.1', node: 'n1' });
+  state.upsertWorkload(client);
+  const ports = { [base.key]: { ports: [{ service_port: 80, target_port: 8080 }] } };
+  const wire = (name: string, ip: string, capacity?: number) =>
+    enc('istio.workload.Address', { workload: { uid: name, name, namespace: 'default', addresses: [ipToBytes(ip)], node: 'n1', services: ports, ...(capacity === undefined ? {} : { capacity: { value: capacity } }) } });
+  const res = (name: string, value: Buffer) => ({ name, version: '1', resource: { type_url: TYPE_URLS.address, value } });
+  const errors = applyWds(state, decoders, TYPE_URLS.address, [res('heavy', wire('heavy', '10.5.0.10', 3)), res('default', wire('default', '10.5.0.11')), res('drained', wire('drained', '10.5.0.12', 0))], []).errors;
+  assert.deepEqual(errors, []);
+  assert.equal(state.workloadByIp('10.5.0.10')?.capacity, 3);
+  assert.equal(state.workloadByIp('10.5.0.11')?.capacity, undefined, 'unset means 1');
+  assert.equal(state.workloadByIp('10.5.0.12')?.capacity, 0, 'a set wrapper holding 0 is 0, not the default');
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < 4000; i++) {
+    const plan = resolveOutbound(state, client, { kind: 'ip', ip: '10.96.5.1', port: 80 }, { domainSuffix: 'cluster.local' });
+    const name = plan.kind === 'error' ? 'error' : plan.workload?.name ?? plan.kind;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  assert.equal(counts.drained, undefined);
+  assert.equal(counts.error, undefined);
+  const share = (counts.heavy ?? 0) / 4000; // expected 0.75; 4,000 draws put 0.70-0.80 beyond 7 standard deviations
+  assert.ok(share > 0.7 && share < 0.8, `heavy got ${share}`);
+});
+
 test('FAILOVER over region and zone prefers the client zone, then its region, then anywhere', () => {
   const state = createStateStore({ nodeName: 'n1' });
   const at = (region: string, zone: string) => ({ region, zone, subzone: '' });

@@ -47,7 +47,7 @@ export type UpstreamPlan = HbonePlan | PlaintextPlan | ResolveError;
 
 export interface ResolveOptions {
   readonly domainSuffix: string;
-  /** Picks one endpoint among candidates; default random. */
+  /** Picks one endpoint among candidates; default random, weighted by capacity. */
   readonly pick?: (candidates: readonly ZWorkload[]) => ZWorkload | undefined;
   /** Resolves a name outside the mesh to one address of `family`; default the system resolver. */
   readonly lookup?: (hostname: string, family: 4 | 6) => Promise<string | undefined>;
@@ -96,13 +96,26 @@ function resolveService(state: StateStore, source: ZWorkload, service: ZService,
     return viaWaypoint(state, service.waypoint, formatHostPort(vip, port), service, undefined);
   }
   const candidates = preferredEndpoints(source, service.loadBalancing, state.endpointsOf(service.key).filter((w) => (w.healthy || service.loadBalancing?.healthPolicy === 'ALLOW_ALL') && w.addresses.length > 0 && endpointTargetPort(w, service, port) !== undefined));
-  const pick = opts.pick ?? ((c: readonly ZWorkload[]) => c[Math.floor(Math.random() * c.length)]);
+  const pick = opts.pick ?? pickByCapacity;
   const chosen = pick(candidates);
   if (!chosen) return { kind: 'error', reason: `service ${service.key} has no healthy endpoint for port ${port}`, reply: 0x04 };
   // A dual-stack endpoint is dialed in the family the client used (the VIP it dialed, else its own address).
   const family = isIP(vip ?? '') || isIP(source.addresses[0] ?? '');
   const ip = chosen.addresses.find((a) => isIP(a) === family) ?? chosen.addresses[0]!;
   return toWorkload(state, chosen, ip, endpointTargetPort(chosen, service, port)!, service);
+}
+
+/** A random endpoint, weighted by capacity (default 1) as Istio's ztunnel does; none when every weight is 0. */
+function pickByCapacity(candidates: readonly ZWorkload[]): ZWorkload | undefined {
+  let total = 0;
+  for (const w of candidates) total += w.capacity ?? 1;
+  if (total <= 0) return undefined;
+  let r = Math.random() * total;
+  for (const w of candidates) {
+    r -= w.capacity ?? 1;
+    if (r < 0) return w;
+  }
+  return candidates.findLast((w) => (w.capacity ?? 1) > 0); // rounding at the very end of the range
 }
 
 /**

@@ -38,6 +38,8 @@ export interface ZWorkload {
   readonly clusterId: string;
   /** Region/zone/subzone; absent = all ''. */
   readonly locality?: ZLocality;
+  /** Relative weight among a service's endpoints (Istio's `capacity`); absent = 1, 0 = never picked. */
+  readonly capacity?: number;
   /** Key `<namespace>/<hostname>` → port mappings of this workload for that service. */
   readonly services: Readonly<Record<string, readonly PortMapping[]>>;
   /** Names (`<ns>/<name>`) of selector-scoped policies that apply. */

@@ -67,6 +67,8 @@ export function convertWorkload(input: unknown): Converted<ZWorkload> {
   const nodeAddress = nodeAddressExtension(w.extensions);
   const loc = obj(w.locality);
   const locality = { region: str(loc.region), zone: str(loc.zone), subzone: str(loc.subzone) };
+  // UInt32Value: a set wrapper whose value is 0 decodes without `value`.
+  const capacity = w.capacity === undefined || w.capacity === null ? undefined : Number(obj(w.capacity).value ?? 0);
   return {
     ok: true,
     value: {
@@ -88,6 +90,7 @@ export function convertWorkload(input: unknown): Converted<ZWorkload> {
       workloadType: (str(w.workload_type) || 'DEPLOYMENT').toLowerCase(),
       clusterId: str(w.cluster_id),
       ...(locality.region || locality.zone || locality.subzone ? { locality } : {}),
+      ...(capacity !== undefined && capacity !== 1 ? { capacity } : {}),
       services,
       authorizationPolicies: arr(w.authorization_policies).map(str),
       healthy: (str(w.status) || 'HEALTHY') === 'HEALTHY',

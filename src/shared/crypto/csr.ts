@@ -1,6 +1,7 @@
 /**
- * PKCS#10 certificate signing requests (RFC 2986), shaped as Istio's ztunnel makes them: ECDSA P-256 with SHA-256,
- * empty subject, a single URI SAN (the SPIFFE id). Built with `node:crypto` and a small DER encoder so the ztunnel
+ * PKCS#10 certificate signing requests (RFC 2986), shaped as Istio's ztunnel makes them (ECDSA P-256 with SHA-256,
+ * empty subject, a single URI SAN: the SPIFFE id) except that the SAN is requested as critical, as RFC 5280 §4.2.1.6
+ * requires when the subject is empty; CAs that enforce it (AWS Private CA, istio/istio#56191) reject Istio's. Built with `node:crypto` and a small DER encoder so the ztunnel
  * never loads @peculiar/x509; verification (control plane CA only) lives in csr-verify.ts and is loaded on first use.
  */
 import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
@@ -24,10 +25,11 @@ function signatureFor(key: KeyObject): { hash: string; algorithm: Buffer } {
   throw new Error(`ambit crypto: unsupported ${what} (want EC P-256, P-384 or RSA)`);
 }
 
-/** `extensionRequest` attribute holding one non-critical subjectAltName with a single URI. */
+/** `extensionRequest` attribute holding one critical subjectAltName with a single URI. */
 function uriSanRequest(uri: string): Buffer {
   const generalNames = sequence(tlv(DER_TAG.contextPrimitive | 6, Buffer.from(uri, 'latin1')));
-  const extension = sequence(oid(SUBJECT_ALT_NAME_OID), octetString(generalNames));
+  const critical = tlv(DER_TAG.boolean, Buffer.from([0xff]));
+  const extension = sequence(oid(SUBJECT_ALT_NAME_OID), critical, octetString(generalNames));
   return sequence(oid(EXTENSION_REQUEST_OID), setOf(sequence(extension)));
 }
 

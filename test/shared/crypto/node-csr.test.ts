@@ -29,7 +29,7 @@ test('createCsr: the same request info and algorithm bytes @peculiar/x509 produc
   const reference = await x509.Pkcs10CertificateRequestGenerator.create({
     keys: { privateKey: key.privateKey, publicKey: key.publicKey },
     signingAlgorithm: key.signingAlgorithm,
-    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: ID }], false)],
+    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: ID }], true)],
   });
   const ours = csrParts(await createCsr(keyPem, ID));
   const theirs = readChildren(readElement(Buffer.from(reference.rawData)).content);
@@ -45,6 +45,7 @@ test('createCsr: openssl verifies it and shows an empty subject and one URI SAN'
   assert.match(text, /Subject:\s*\n/);
   assert.match(text, /Signature Algorithm: ecdsa-with-SHA256/);
   assert.deepEqual(text.match(/URI:\S+/g), [`URI:${ID}`]);
+  assert.match(text, /X509v3 Subject Alternative Name: critical/, 'RFC 5280: an empty subject needs a critical SAN');
 });
 
 test('createCsr: the control plane CA verifies and signs it; the SAN reader agrees with parseCertificate', async (t) => {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type * as Prom from 'prom-client';
 import type { ZService, ZWorkload } from './state/types.js';
 import type { ResponseFlag } from './hbone/constants.js';
+import type { DryRunVerdict } from './authz/evaluate.js';
 
 const require = createRequire(import.meta.url);
 
@@ -58,6 +59,8 @@ export interface ZtunnelMetrics {
   readonly hboneResponses: Counter<'code'>;
   /** SOCKS5 handshakes refused, by reply code. */
   readonly socksRejections: Counter<'reply'>;
+  /** Per dry-run policy verdicts, one per inbound connection it applied to; same name and labels as the waypoint brain's. */
+  readonly dryRunDecisions: Counter<'policy' | 'namespace' | 'result'>;
   /** Open connections whose byte counts are added to `sentBytes`/`receivedBytes` whenever those are read. */
   readonly openTrackers: Set<{ flush(): void }>;
 }
@@ -76,6 +79,12 @@ export function createZtunnelMetrics(registry: Registry): ZtunnelMetrics {
     receivedBytes: counter('istio_tcp_received_bytes_total', 'The size of total bytes received during request in case of a TCP connection', flushOpen),
     hboneResponses: new Counter({ name: 'ambit_ztunnel_hbone_responses_total', help: 'HBONE CONNECT responses sent, by HTTP status', labelNames: ['code'], registers: [registry] }),
     socksRejections: new Counter({ name: 'ambit_ztunnel_socks5_rejections_total', help: 'SOCKS5 requests refused, by reply code', labelNames: ['reply'], registers: [registry] }),
+    dryRunDecisions: new Counter({
+      name: 'ambit_authz_dry_run_decisions_total',
+      help: 'Decisions dry-run (istio.io/dry-run) policies would have made; never enforced',
+      labelNames: ['policy', 'namespace', 'result'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -92,6 +101,11 @@ export interface LabelInput {
 }
 
 const u = (v: string | undefined): string => (v === undefined || v === '' ? 'unknown' : v);
+
+/** Counts the dry-run verdicts of one inbound connection's authorization. */
+export function countDryRun(metrics: ZtunnelMetrics, verdicts: readonly DryRunVerdict[] | undefined): void {
+  for (const v of verdicts ?? []) metrics.dryRunDecisions.inc({ policy: v.policy.name, namespace: v.policy.namespace, result: v.result });
+}
 
 export function trafficLabels(i: LabelInput): TrafficLabels {
   const s = i.source;

@@ -1,7 +1,7 @@
 /** L4 authorization semantics (istio-facts §7): DENY before ALLOW, match fields, plaintext (no identity), dry-run. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate } from '../../src/ztunnel/authz/evaluate.js';
+import { dryRunVerdicts, evaluate } from '../../src/ztunnel/authz/evaluate.js';
 import { match, policy } from './support/mesh.js';
 
 const peer = 'spiffe://cluster.local/ns/frontend/sa/web';
@@ -78,4 +78,9 @@ test('dry-run policies are reported, never enforced', () => {
   const ns = (name: string, value: string) => policy({ name, action: 'ALLOW', dryRun: true, rules: [[[match({ namespaces: [{ kind: 'exact', value }] })]]] });
   assert.deepEqual(evaluate([ns('only-backend', 'backend'), ns('only-frontend', 'frontend')], conn).dryRunDenials, []);
   assert.deepEqual(evaluate([ns('only-backend', 'backend'), ns('only-db', 'db')], conn).dryRunDenials, ['default/only-backend', 'default/only-db']);
+  // For the metric each dry-run policy is judged on its own; enforced policies are not listed.
+  const enforced = policy({ name: 'enforced', action: 'DENY', rules: [[]] });
+  const quiet = policy({ name: 'quiet-deny', action: 'DENY', dryRun: true, rules: [[[match({ namespaces: [{ kind: 'exact', value: 'db' }] })]]] });
+  const verdicts = dryRunVerdicts([deny, quiet, enforced, ns('only-backend', 'backend'), ns('only-frontend', 'frontend')], conn);
+  assert.deepEqual(verdicts.map((v) => `${v.policy.name}=${v.result}`), ['would-deny=deny', 'quiet-deny=allow', 'only-backend=deny', 'only-frontend=allow']);
 });

@@ -146,6 +146,7 @@ describe('ztunnel data path (two nodes)', () => {
       const line = b.logs.find((l) => Array.isArray(l['authz.dry_run_deny']));
       assert.deepEqual(line?.['authz.dry_run_deny'], ['default/try-deny-other']);
       assert.equal(line?.['authz.decision'], 'allow');
+      assert.equal(await metricValue(b.registry, 'ambit_authz_dry_run_decisions_total', { policy: 'try-deny-other', namespace: 'default', result: 'deny' }), 1, 'counted once, as the brain counts L7 dry runs');
     } finally {
       b.zt.state.removePolicy('default/try-deny-other');
     }

@@ -36,6 +36,23 @@ export function evaluate(policies: readonly ZPolicy[], conn: ConnectionAttribute
   return { allow: false, policy: allow.map((p) => p.key).sort().join(','), reason: 'allow policies exist, but none allowed', dryRunDenials };
 }
 
+/** What one dry-run policy would decide for a connection, judged on its own (as the waypoint brain counts them). */
+export interface DryRunVerdict {
+  readonly policy: ZPolicy;
+  readonly result: 'allow' | 'deny';
+}
+
+/** Every dry-run policy's own verdict: a DENY denies when it matches, an ALLOW allows only when it matches. */
+export function dryRunVerdicts(policies: readonly ZPolicy[], conn: ConnectionAttributes): DryRunVerdict[] {
+  const out: DryRunVerdict[] = [];
+  for (const p of policies) {
+    if (!p.dryRun) continue;
+    const matched = matchesPolicy(p, conn);
+    out.push({ policy: p, result: (p.action === 'DENY') === matched ? 'deny' : 'allow' });
+  }
+  return out;
+}
+
 /** Rules OR-ed; a policy with no rules matches nothing. */
 function matchesPolicy(p: ZPolicy, conn: ConnectionAttributes): boolean {
   return p.rules.some((rule) => matchesRule(rule, conn));

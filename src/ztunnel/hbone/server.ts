@@ -14,7 +14,7 @@ import type { CertManager, WorkloadCertificate } from '../identity/cert-manager.
 import type { StateStore } from '../state/store.js';
 import type { ZWorkload } from '../state/types.js';
 import { formatHostPort, normalizeIp, parseIpPort } from '../state/ip.js';
-import type { ZtunnelMetrics } from '../metrics.js';
+import { countDryRun, type ZtunnelMetrics } from '../metrics.js';
 import { trackConnection } from '../access-log.js';
 import { authorizeAndConnect } from '../inbound/deliver.js';
 import { forwardedHost, inboundService } from '../inbound/destination-service.js';
@@ -191,6 +191,7 @@ export function createHboneServer(config: HboneServerConfig, deps: HboneServerDe
       { metrics: deps.metrics, accessLog: deps.accessLog },
     );
     const result = await authorizeAndConnect(deps.state, { workload, ip: target.ip, port: target.port, sourceIp, ...(peer ? { sourceIdentity: peer } : {}) });
+    countDryRun(deps.metrics, result.dryRun);
     if (!result.ok) {
       respond(stream, result.status);
       return tracker.finish({ flag: result.flag, status: result.status, error: result.error, ...(result.policy ? { policy: result.policy } : {}) }, false);

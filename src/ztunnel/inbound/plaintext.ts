@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { drainAndClose } from '../proxy/drain.js';
 import type { StateStore } from '../state/store.js';
-import type { ZtunnelMetrics } from '../metrics.js';
+import { countDryRun, type ZtunnelMetrics } from '../metrics.js';
 import { formatHostPort, normalizeIp } from '../state/ip.js';
 import { trackConnection } from '../access-log.js';
 import { socketEnd, type RelayBudget } from '../proxy/relay.js';
@@ -91,6 +91,7 @@ export function createPlaintextInbound(config: PlaintextInboundConfig, deps: Pla
       { metrics: deps.metrics, accessLog: deps.accessLog },
     );
     const result = await authorizeAndConnect(deps.state, { workload, ip: header.ip, port: header.port, sourceIp });
+    countDryRun(deps.metrics, result.dryRun);
     if (!result.ok) {
       socket.destroy();
       return tracker.finish({ flag: result.flag, error: result.error, ...(result.policy ? { policy: result.policy } : {}) }, false);

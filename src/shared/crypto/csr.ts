@@ -1,8 +1,9 @@
 /**
  * PKCS#10 certificate signing requests (RFC 2986), shaped as Istio's ztunnel makes them (ECDSA P-256 with SHA-256,
  * empty subject, a single URI SAN: the SPIFFE id) except that the SAN is requested as critical, as RFC 5280 §4.2.1.6
- * requires when the subject is empty; CAs that enforce it (AWS Private CA, istio/istio#56191) reject Istio's. Built with `node:crypto` and a small DER encoder so the ztunnel
- * never loads @peculiar/x509; verification (control plane CA only) lives in csr-verify.ts and is loaded on first use.
+ * requires when the subject is empty; CAs that enforce it (AWS Private CA, istio/istio#56191) reject Istio's.
+ * Built with `node:crypto` and a small DER encoder so the ztunnel never loads @peculiar/x509; verification (control
+ * plane CA only) lives in csr-verify.ts and is loaded on first use.
  */
 import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { bitString, derNull, oid, octetString, sequence, setOf, smallInteger, tlv, DER_TAG } from './der.js';

@@ -36,15 +36,13 @@ export async function authorizeAndConnect(
 ): Promise<DeliverResult> {
   if (ILLEGAL_DESTINATION_PORTS.has(t.port)) return { ok: false, status: 503, flag: 'CONNECT', error: `port ${t.port} is reserved for the proxy` };
   const attrs = { ...(t.sourceIdentity ? { sourceIdentity: t.sourceIdentity } : {}), sourceIp: t.sourceIp, destinationIp: t.ip, destinationPort: t.port };
-  let dryRun: readonly DryRunVerdict[] = [];
-  const decide = (workload: ZWorkload): AuthzDecision => {
+  const decide = (workload: ZWorkload): { decision: AuthzDecision; dryRun: readonly DryRunVerdict[] } => {
     const policies = state.policiesFor(workload);
-    dryRun = dryRunVerdicts(policies, attrs);
-    return evaluate(policies, attrs);
+    return { decision: evaluate(policies, attrs), dryRun: dryRunVerdicts(policies, attrs) };
   };
-  const denied = (d: AuthzDecision & { allow: false }): DeliverResult => ({ ok: false, status: 401, flag: 'DENY', error: `denied by ${d.policy}: ${d.reason}`, policy: policyOutcome(d), dryRun });
-  const decision = decide(t.workload);
-  if (!decision.allow) return denied(decision);
+  const denied = (d: AuthzDecision & { allow: false }, dryRun: readonly DryRunVerdict[]): DeliverResult => ({ ok: false, status: 401, flag: 'DENY', error: `denied by ${d.policy}: ${d.reason}`, policy: policyOutcome(d), dryRun });
+  const { decision, dryRun } = decide(t.workload);
+  if (!decision.allow) return denied(decision, dryRun);
   const before = state.generation();
   let upstream: net.Socket;
   try {
@@ -63,11 +61,11 @@ export async function authorizeAndConnect(
     return { ok: false, status: 503, flag: 'CONNECT', error: `${t.ip} left this node during the dial`, policy: policyOutcome(decision), dryRun };
   }
   const now = decide(current);
-  if (!now.allow) {
+  if (!now.decision.allow) {
     upstream.destroy();
-    return denied(now);
+    return denied(now.decision, now.dryRun);
   }
-  return { ok: true, upstream, policy: policyOutcome(now), dryRun };
+  return { ok: true, upstream, policy: policyOutcome(now.decision), dryRun: now.dryRun };
 }
 
 /** Plain TCP connect with a timeout; half-open allowed so FIN propagates one way at a time. */

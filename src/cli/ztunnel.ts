@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PORTS } from '../shared/constants.js';
-import { createLogger, type Logger, type LogLevel } from '../shared/telemetry/logger.js';
+import { createLevelControl, createLogger, isLogLevel, type LevelControl, type Logger, type LogLevel } from '../shared/telemetry/logger.js';
 import { createCaClient } from '../shared/crypto/ca-client.js';
 import { nodeTokenPath } from '../control-plane/auth/token-files.js';
 import { createZtunnel, type Ztunnel, type ZtunnelPorts } from '../ztunnel/ztunnel.js';
@@ -57,8 +57,19 @@ export interface ZtunnelProcessOptions {
   readonly waitForFilesMs?: number;
 }
 
+/** What the admin port may change in the running process: its log level, and shutting it down. */
+export interface ProcessControls {
+  readonly logLevel?: LevelControl;
+  readonly quit?: () => void;
+}
+
 /** Starts one ztunnel wired to the control plane (also usable in-process by `ambit up` or tests). */
-export async function startZtunnelProcess(opts: ZtunnelProcessOptions, logger: Logger, registry: Registry): Promise<{ ztunnel: Ztunnel; close(drainMs?: number): Promise<void> }> {
+export async function startZtunnelProcess(
+  opts: ZtunnelProcessOptions,
+  logger: Logger,
+  registry: Registry,
+  controls: ProcessControls = {},
+): Promise<{ ztunnel: Ztunnel; close(drainMs?: number): Promise<void> }> {
   const waitMs = opts.waitForFilesMs ?? 30_000;
   const [rootPem, firstToken] = await Promise.all([waitForFile(opts.rootCertFile, waitMs), waitForFile(opts.tokenFile, waitMs)]);
   // One source for both clients: each ADS (re)connect and each CSR asks it, so a rotated token file is used from the
@@ -71,6 +82,7 @@ export async function startZtunnelProcess(opts: ZtunnelProcessOptions, logger: L
       certificateSource: createCaCertificateSource({ ttlSeconds: opts.certTtlSeconds }, { ca }),
       registry,
       logger,
+      ...controls,
       discovery: (state) =>
         createWdsDiscovery(
           { address: opts.xdsAddress, rootsPem: [rootPem], servername: opts.serverName, token, nodeName: opts.node, nodeAddress: opts.address },
@@ -122,10 +134,10 @@ function parseOptions(args: readonly string[]): { opts: ZtunnelProcessOptions; l
   const stateDir = str(values, 'state-dir', '');
   if (!node || !address || !stateDir) throw new Error('--node, --address and --state-dir are required (see --help)');
   const logLevel = str(values, 'log-level', 'info');
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`--log-level: expected debug, info, warn or error, got "${logLevel}"`);
+  if (!isLogLevel(logLevel)) throw new Error(`--log-level: expected debug, info, warn or error, got "${logLevel}"`);
   const xdsAddress = str(values, 'xds-address', `127.0.0.1:${PORTS.xdsTls}`);
   return {
-    logLevel: logLevel as LogLevel,
+    logLevel,
     opts: {
       node,
       address,
@@ -160,16 +172,19 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   if (!parsed) return 0;
-  const logger = createLogger({ level: parsed.logLevel, fields: { component: 'ztunnel', node: parsed.opts.node } });
+  const logLevel = createLevelControl(parsed.logLevel);
+  const logger = createLogger({ control: logLevel, fields: { component: 'ztunnel', node: parsed.opts.node } });
   const registry = new Registry();
+  let quit = (): void => undefined;
+  const quitRequested = new Promise<'admin /quitquitquit'>((resolve) => (quit = () => resolve('admin /quitquitquit')));
   let proc: Awaited<ReturnType<typeof startZtunnelProcess>>;
   try {
-    proc = await startZtunnelProcess(parsed.opts, logger, registry);
+    proc = await startZtunnelProcess(parsed.opts, logger, registry, { logLevel, quit });
   } catch (err) {
     logger.error('ztunnel failed to start', { err });
     return 1;
   }
-  logger.info('shutting down', { signal: await waitForShutdownSignal() });
+  logger.info('shutting down', { signal: await Promise.race([waitForShutdownSignal(), quitRequested]) });
   // Live connections get a few seconds to finish (Istio drains on shutdown); a second signal is not waited for.
   await proc.close(DRAIN_MS);
   return 0;

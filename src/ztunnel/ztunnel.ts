@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { PORTS, DEFAULT_TRUST_DOMAIN } from '../shared/constants.js';
-import type { Logger } from '../shared/telemetry/logger.js';
+import type { LevelControl, Logger } from '../shared/telemetry/logger.js';
 import { createStateStore, type StateStore } from './state/store.js';
 import { createCertManager, type CertificateSource, type CertManager } from './identity/cert-manager.js';
 import { createHbonePool, type HbonePool } from './hbone/client-pool.js';
@@ -67,6 +67,10 @@ export interface ZtunnelDeps {
   readonly accessLog?: Logger;
   /** Built with the ztunnel's state store so it can apply WDS updates to it. */
   readonly discovery?: (state: StateStore) => DiscoverySource;
+  /** The process log level, changed by admin `POST /logging?level=`. */
+  readonly logLevel?: LevelControl;
+  /** What admin `POST /quitquitquit` does: the process's graceful shutdown (as SIGTERM). */
+  readonly quit?: () => void;
 }
 
 export interface Ztunnel {
@@ -128,7 +132,7 @@ export function createZtunnel(config: ZtunnelConfig, deps: ZtunnelDeps): Ztunnel
   });
   const admin = createAdminServers(
     { adminAddress: config.adminAddress ?? '127.0.0.1', adminPort: ports.admin, metricsAddress: config.listenAddress, metricsPort: ports.metrics, readinessPort: ports.readiness },
-    { registry: deps.registry, configDump, pending },
+    { registry: deps.registry, configDump, pending, ...(deps.logLevel ? { logLevel: deps.logLevel } : {}), ...(deps.quit ? { quit: deps.quit } : {}) },
   );
 
   return {

@@ -2,7 +2,7 @@
  * End to end through `ambit up` as a user runs it: a child process with a config directory, two nodes on loopback,
  * real HTTP servers bound to pod IPs, SOCKS5 clients. Covers: traffic SOCKS5 → HBONE → app across nodes, a policy
  * edit taking effect without restart, a waypoint (real Envoy + brain) started from a Gateway added at run time with
- * HTTPRoute routing through it, and a clean shutdown on SIGINT.
+ * HTTPRoute routing through it, the ztunnel admin's /logging and /quitquitquit, and a clean shutdown on SIGINT.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -232,6 +232,25 @@ test('a waypoint Gateway added at run time starts Envoy + brain; HTTPRoute heade
   assert.equal(wp.conditions.find((c) => c.type === 'Programmed')?.status, 'True', 'Programmed once Envoy ACKed its listeners');
   const route = view.httpRoutes.find((r) => r.key === 'demo/canary');
   assert.equal(route?.parents[0]?.conditions.find((c) => c.type === 'ResolvedRefs')?.status, 'True', JSON.stringify(route));
+});
+
+test('a ztunnel admin port changes the log level at run time, and /quitquitquit restarts that ztunnel gracefully', async () => {
+  const admin = (path: string, method = 'POST') => fetch(`http://${NODE_B}:15000${path}`, { method }).then(async (r) => `${r.status} ${await r.text()}`);
+  assert.equal(await admin('/logging?level=debug'), '200 current log level is debug\n');
+  assert.equal(await admin('/logging'), '200 current log level is debug\n');
+  assert.equal(await admin('/logging?reset'), '200 current log level is info\n');
+  assert.match(await admin('/logging?level=loud'), /^400 unknown level "loud"/);
+  assert.match(await admin('/quitquitquit', 'GET'), /^405 /);
+  const before = output.length;
+  assert.equal(await admin('/quitquitquit'), '200 shutting down\n');
+  await waitFor('node-b ztunnel to log its shutdown', async () => (output.slice(before).includes('admin /quitquitquit') ? true : undefined));
+  await waitFor('node-b ztunnel to be restarted by ambit up', async () => (/process exited; restarting/.test(output.slice(before)) ? true : undefined));
+  // The waypoint's Envoy may answer 503 while its pooled HBONE connection to the old process is replaced.
+  const res = await waitFor('traffic through the restarted ztunnel', async () => {
+    const r = await getViaMesh('server.demo.svc.cluster.local');
+    return 'status' in r && r.status === 200 ? r : undefined;
+  });
+  assert.match(res.body, /^hello from server-v[12]/);
 });
 
 test('SIGINT stops every process and frees the ports', async () => {

@@ -14,19 +14,42 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export const isLogLevel = (v: string): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v);
+
+/** A level that can change at run time (admin `/logging`), shared by a logger and every child made from it. */
+export interface LevelControl {
+  get(): LogLevel;
+  set(level: LogLevel): void;
+  /** Back to the level the process started with. */
+  reset(): void;
+}
+
+export function createLevelControl(initial: LogLevel): LevelControl {
+  let current = initial;
+  return {
+    get: () => current,
+    set: (level) => void (current = level),
+    reset: () => void (current = initial),
+  };
+}
+
 export interface LoggerOptions {
+  /** Fixed level (default info); ignored when `control` is given. */
   readonly level?: LogLevel;
+  readonly control?: LevelControl;
   /** Where lines go; default process.stderr. */
   readonly write?: (line: string) => void;
   readonly fields?: Record<string, unknown>;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const min = ORDER[opts.level ?? 'info'];
+  const fixed = ORDER[opts.level ?? 'info'];
+  const control = opts.control;
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const base = opts.fields ?? {};
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (ORDER[level] < min) return;
+    if (ORDER[level] < (control ? ORDER[control.get()] : fixed)) return;
     write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, errorReplacer));
   };
   return {

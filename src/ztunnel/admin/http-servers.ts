@@ -1,12 +1,13 @@
 /**
- * The ztunnel's three HTTP ports, kept apart as Istio's: admin (15000, localhost: `/config_dump`), metrics (15020,
- * `/metrics` and `/stats/prometheus`) and readiness (15021, `/healthz/ready`: 200 `ready`, 500 not ready, 405
- * non-GET, 404 elsewhere).
+ * The ztunnel's three HTTP ports, kept apart as Istio's: admin (15000, localhost: `/config_dump`, and as Istio's
+ * ztunnel `POST /logging[?level=L|?reset]` and `POST /quitquitquit`), metrics (15020, `/metrics` and
+ * `/stats/prometheus`) and readiness (15021, `/healthz/ready`: 200 `ready`, 500 not ready, 405 non-GET, 404 elsewhere).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { listenOn } from '../proxy/listen.js';
+import { isLogLevel, LOG_LEVELS, type LevelControl } from '../../shared/telemetry/logger.js';
 
 export interface AdminConfig {
   readonly adminAddress: string;
@@ -21,7 +22,16 @@ export interface AdminDeps {
   readonly configDump: () => unknown;
   /** Names of tasks still pending before ready; empty = ready. */
   readonly pending: () => readonly string[];
+  /** The process log level, for `/logging`; without it that path is 404. */
+  readonly logLevel?: LevelControl;
+  /** Graceful shutdown, for `/quitquitquit` (called once the answer is sent); without it that path is 404. */
+  readonly quit?: () => void;
 }
+
+const LOGGING_USAGE = `usage: POST /logging               show the current level
+       POST /logging?level=LEVEL   set it (${LOG_LEVELS.join('|')})
+       POST /logging?reset         back to the level the process started with
+`;
 
 export interface AdminServers {
   start(): Promise<{ admin: AddressInfo; metrics: AddressInfo; readiness: AddressInfo }>;
@@ -32,9 +42,16 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | P
 
 export function createAdminServers(config: AdminConfig, deps: AdminDeps): AdminServers {
   const admin: Handler = (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/config_dump') return send(res, 404, 'text/plain', 'not found\n');
-    send(res, 200, 'application/json', JSON.stringify(deps.configDump(), null, 2));
+    const [path, query = ''] = (req.url ?? '/').split('?', 2);
+    if (path === '/config_dump') return send(res, 200, 'application/json', JSON.stringify(deps.configDump(), null, 2));
+    if (path === '/logging' && deps.logLevel) return logging(req, res, new URLSearchParams(query), deps.logLevel);
+    if (path === '/quitquitquit' && deps.quit) {
+      if (req.method !== 'POST') return send(res, 405, 'text/plain', 'method not allowed: POST /quitquitquit\n');
+      const quit = deps.quit;
+      res.once('finish', () => quit());
+      return send(res, 200, 'text/plain', 'shutting down\n');
+    }
+    send(res, 404, 'text/plain', 'not found\n');
   };
   const metrics: Handler = async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -78,6 +95,16 @@ export function createAdminServers(config: AdminConfig, deps: AdminDeps): AdminS
       );
     },
   };
+}
+
+/** `/logging`, POST only as Istio's ztunnel: list, set (`level=`) or reset (`reset`) the process log level. */
+function logging(req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams, control: LevelControl): void {
+  if (req.method !== 'POST') return send(res, 405, 'text/plain', `method not allowed\n${LOGGING_USAGE}`);
+  const level = params.get('level');
+  if (level !== null && !isLogLevel(level)) return send(res, 400, 'text/plain', `unknown level "${level}"\n${LOGGING_USAGE}`);
+  if (params.has('reset')) control.reset();
+  if (level !== null) control.set(level);
+  send(res, 200, 'text/plain', `current log level is ${control.get()}\n`);
 }
 
 /**

@@ -87,13 +87,9 @@ export const LABELS = {
   managedBy: 'gateway.istio.io/managed',
   canonicalName: 'service.istio.io/canonical-name',
   canonicalRevision: 'service.istio.io/canonical-revision',
-  /** Pod override of its node's locality, `region.zone.subzone` (label values cannot hold `/`). */
-  locality: 'istio-locality',
-  /** Node topology: GA labels first, then the deprecated beta ones; subzone is Istio's own. */
+  /** Node topology labels istiod reads for an ambient pod's locality (subzone is Istio's own). */
   region: 'topology.kubernetes.io/region',
-  regionBeta: 'failure-domain.beta.kubernetes.io/region',
   zone: 'topology.kubernetes.io/zone',
-  zoneBeta: 'failure-domain.beta.kubernetes.io/zone',
   subzone: 'topology.istio.io/subzone',
 } as const;
 

@@ -29,21 +29,21 @@ test('workloads: uid, identity, node address, capture and opt-out', () => {
   assert.equal(mesh.workloads.get(pod('bookinfo', 'reviews-v2'))?.nodeAddress, '127.0.0.12');
 });
 
-test('locality: node topology labels, the pod istio-locality label over them, WorkloadEntry spec.locality', () => {
+test('locality as istiod reads it: the node topology labels of a pod, WorkloadEntry spec.locality', () => {
   const base = loadFixture('bookinfo');
   const nodeA = base.objects.get('Node//node-a') as NodeObject;
-  const zoned: NodeObject = { ...nodeA, metadata: { ...nodeA.metadata, labels: { 'topology.kubernetes.io/region': 'eu', 'failure-domain.beta.kubernetes.io/zone': 'eu-a', 'topology.istio.io/subzone': 'rack1' } } };
+  const zoned: NodeObject = { ...nodeA, metadata: { ...nodeA.metadata, labels: { 'topology.kubernetes.io/region': 'eu', 'topology.kubernetes.io/zone': 'eu-a', 'topology.istio.io/subzone': 'rack1' } } };
   const pp = base.objects.get('Pod/bookinfo/productpage-v1') as PodObject;
-  const pinned: PodObject = { ...pp, metadata: { ...pp.metadata, name: 'productpage-pinned', labels: { ...pp.metadata.labels, 'istio-locality': 'us.us-b' } }, spec: { ...pp.spec, podIPs: ['127.0.1.99'] } };
+  const labelled: PodObject = { ...pp, metadata: { ...pp.metadata, name: 'productpage-labelled', labels: { ...pp.metadata.labels, 'istio-locality': 'us.us-b' } }, spec: { ...pp.spec, podIPs: ['127.0.1.99'] } };
   const vm = base.objects.get('WorkloadEntry/bookinfo/ratings-vm') as WorkloadEntryObject;
-  const placed: WorkloadEntryObject = { ...vm, spec: { ...vm.spec, locality: 'us/us-c/rack9' } };
-  const mesh = buildMesh(withObjects(base, [zoned, pinned, placed]));
-  assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'productpage-v1'))?.locality, { region: 'eu', zone: 'eu-a', subzone: 'rack1' }, 'GA region, beta zone, Istio subzone');
-  assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'productpage-pinned'))?.locality, { region: 'us', zone: 'us-b', subzone: '' });
-  assert.deepEqual(mesh.workloads.get('Kubernetes/networking.istio.io/WorkloadEntry/bookinfo/ratings-vm')?.locality, { region: 'us', zone: 'us-c', subzone: 'rack9' });
+  const placed: WorkloadEntryObject = { ...vm, spec: { ...vm.spec, locality: 'us/us-c/rack9/extra' } };
+  const mesh = buildMesh(withObjects(base, [zoned, labelled, placed]));
+  assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'productpage-v1'))?.locality, { region: 'eu', zone: 'eu-a', subzone: 'rack1' });
+  assert.deepEqual(mesh.workloads.get(pod('bookinfo', 'productpage-labelled'))?.locality, { region: 'eu', zone: 'eu-a', subzone: 'rack1' }, 'ambient istiod ignores a pod istio-locality label');
+  assert.deepEqual(mesh.workloads.get('Kubernetes/networking.istio.io/WorkloadEntry/bookinfo/ratings-vm')?.locality, { region: 'us', zone: 'us-c', subzone: 'rack9' }, 'parts after the third ignored');
   assert.equal(mesh.workloads.get(pod('bookinfo', 'reviews-v2'))?.locality, undefined, 'a node without topology labels gives no locality');
-  const moved: NodeObject = { ...zoned, metadata: { ...zoned.metadata, labels: { 'topology.kubernetes.io/region': 'eu', 'topology.kubernetes.io/zone': 'eu-b' } } };
-  const next = buildMesh(withObjects(base, [moved, pinned, placed]), DEFAULT_MESH_OPTIONS, mesh);
+  const moved: NodeObject = { ...zoned, metadata: { ...zoned.metadata, labels: { 'topology.kubernetes.io/region': 'eu', 'topology.kubernetes.io/zone': 'eu-b', 'failure-domain.beta.kubernetes.io/zone': 'eu-z' } } };
+  const next = buildMesh(withObjects(base, [moved, labelled, placed]), DEFAULT_MESH_OPTIONS, mesh);
   assert.deepEqual(next.workloads.get(pod('bookinfo', 'productpage-v1'))?.locality, { region: 'eu', zone: 'eu-b', subzone: '' }, 'a relabelled node changes its pods on the next build');
 });
 

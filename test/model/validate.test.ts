@@ -53,7 +53,6 @@ test('missing required fields', () => {
   assertError(check('apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{name: x}]}\n'), 'spec.ports[0].port', /required/);
   assertError(check('apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {listeners: []}\n'), 'spec.gatewayClassName', /required/);
   assertError(check('apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: vm}\nspec: {labels: {app: x}}\n'), 'spec.address', /required/);
-  assertError(check('apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: vm}\nspec: {address: 10.0.0.1, locality: a/b/c/d}\n'), 'spec.locality', /region\/zone\/subzone/);
   assertError(check('apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\nspec: {action: CUSTOM}\n'), 'spec.provider', /required when action is CUSTOM/);
   assertError(check('kind: Pod\nmetadata: {name: p}\n'), 'apiVersion', /required/);
 });

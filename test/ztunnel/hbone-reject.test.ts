@@ -28,7 +28,7 @@ describe('ztunnel rejects bad input cleanly', () => {
     node = await startNode('node-r', NODE, ca, new Map([['node-r', NODE]]));
     echo = await echoServer(SERVER_IP, 8080);
     node.zt.state.upsertWorkload(workload({ name: 'client', ip: CLIENT_IP, node: 'node-r' }));
-    node.zt.state.upsertWorkload(workload({ name: 'echo', ip: SERVER_IP, node: 'node-r' }));
+    node.zt.state.upsertWorkload({ ...workload({ name: 'echo', ip: SERVER_IP, node: 'node-r' }), locality: { region: 'eu', zone: 'eu-a', subzone: 'r1' } });
   });
   after(async () => {
     await Promise.all([node?.zt.close(), echo?.close()]);
@@ -104,7 +104,7 @@ describe('ztunnel rejects bad input cleanly', () => {
       assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${CLIENT_IP}:8080` }), 400);
       assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${SERVER_IP}:15008` }), 503);
       assert.equal(await connectStatus(session, { ':method': 'CONNECT', ':authority': `${SERVER_IP}:8080` }), 200);
-      assert.equal(lastBaggage, 'k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=echo,service.name=echo,service.version=v1', '200 carries the destination baggage');
+      assert.equal(lastBaggage, 'k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=echo,service.name=echo,service.version=v1,cloud.region=eu,cloud.availability_zone=eu-a', '200 carries the destination baggage');
     } finally {
       session.close();
     }

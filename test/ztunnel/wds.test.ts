@@ -220,4 +220,6 @@ test('FAILOVER over region and zone prefers the client zone, then its region, th
   assert.deepEqual(picks(), ['elsewhere', 'unknown'], 'the network tier: every other healthy endpoint');
   state.upsertService({ ...base, loadBalancing: { routingPreference: ['REGION'], mode: 'STRICT', healthPolicy: 'ONLY_HEALTHY' } });
   assert.deepEqual(picks(), ['error 4'], 'STRICT region: no healthy endpoint in eu');
+  state.upsertService({ ...base, loadBalancing: { routingPreference: ['ZONE'], mode: 'STRICT', healthPolicy: 'ONLY_HEALTHY' } });
+  assert.deepEqual(picks(), ['elsewhere'], 'ZONE alone compares the zone name only, whatever the region (as Istio)');
 });

@@ -63,22 +63,23 @@ interface CommonInput {
   readonly locality?: Locality | undefined;
 }
 
-/** `region/zone/subzone` (or with another separator) → Locality; undefined when every part is empty. */
-export function parseLocality(value: string | undefined, separator = '/'): Locality | undefined {
-  if (!value) return undefined;
-  const [region = '', zone = '', subzone = ''] = value.split(separator);
+function locality(region: string, zone: string, subzone: string): Locality | undefined {
   return region || zone || subzone ? { region, zone, subzone } : undefined;
 }
 
+/** WorkloadEntry `locality` as istiod splits it: `region/zone/subzone`, parts after the third ignored. */
+export function parseLocality(value: string | undefined): Locality | undefined {
+  const [region = '', zone = '', subzone = ''] = (value ?? '').split('/');
+  return locality(region, zone, subzone);
+}
+
 /**
- * A pod's locality as istiod reads it: the pod's `istio-locality` label (dot-separated) if set, else its node's
- * topology labels (GA, then the deprecated beta names; subzone from `topology.istio.io/subzone`).
+ * A pod's locality as istiod's ambient index reads it: only its node's `topology.kubernetes.io/region` and `zone`
+ * and `topology.istio.io/subzone` labels (no pod override, no deprecated beta labels).
  */
-export function podLocality(labels: Labels, node: NodeObject | undefined): Locality | undefined {
-  const own = labels[LABELS.locality];
-  if (own) return parseLocality(own, '.');
+export function podLocality(node: NodeObject | undefined): Locality | undefined {
   const n = node?.metadata.labels ?? {};
-  return parseLocality([n[LABELS.region] ?? n[LABELS.regionBeta] ?? '', n[LABELS.zone] ?? n[LABELS.zoneBeta] ?? '', n[LABELS.subzone] ?? ''].join('/'));
+  return locality(n[LABELS.region] ?? '', n[LABELS.zone] ?? '', n[LABELS.subzone] ?? '');
 }
 
 function draft(ctx: WorkloadContext, w: CommonInput): WorkloadDraft {
@@ -143,7 +144,7 @@ export function podWorkload(ctx: WorkloadContext, pod: PodObject): WorkloadDraft
     waypointFor,
     // Waypoint pods are dataplane-mode none; hostNetwork and sidecar-injected pods are never captured.
     captured: waypointFor !== undefined || spec.hostNetwork || sidecar ? false : undefined,
-    locality: podLocality(metadata.labels, ctx.nodes.get(spec.nodeName)),
+    locality: podLocality(ctx.nodes.get(spec.nodeName)),
   });
 }
 

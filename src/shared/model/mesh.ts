@@ -78,7 +78,7 @@ export interface Workload {
   readonly selectorPolicies: readonly string[];
   /** Set when this workload is itself a waypoint (pod of a waypoint Gateway): `<ns>/<gateway>`. */
   readonly waypointFor?: string;
-  /** Where the workload runs (from its Node's topology labels, `istio-locality`, or WorkloadEntry `locality`). */
+  /** Where the workload runs (its Node's topology labels; WorkloadEntry / ServiceEntry endpoint `locality`). */
   readonly locality?: Locality;
 }
 

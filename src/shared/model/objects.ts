@@ -94,7 +94,7 @@ export interface WorkloadEntrySpec {
   readonly ports: Readonly<Record<string, number>>;
   readonly serviceAccount: string;
   readonly network: string;
-  /** `region/zone/subzone` (trailing parts optional). */
+  /** `region/zone/subzone` (trailing parts optional, later ones ignored, as istiod). */
   readonly locality?: string;
   /** Ambit local-mode extension: the Node whose ztunnel serves this entry (WorkloadEntry has no nodeName in Istio). */
   readonly nodeName?: string;

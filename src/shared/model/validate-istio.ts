@@ -41,7 +41,6 @@ export function readWorkloadEntrySpec(p: Problems, o: RawObject, path: string, a
   }
   const nodeName = optString(p, o.nodeName, `${path}.nodeName`);
   const locality = optString(p, o.locality, `${path}.locality`);
-  if (locality !== undefined && locality.split('/').length > 3) p.push({ field: `${path}.locality`, message: `"${locality}" has more than region/zone/subzone` });
   return {
     address: (addressRequired ? readIp(p, o.address, `${path}.address`, true) : optString(p, o.address, `${path}.address`)) ?? '',
     labels: readStringMap(p, o.labels, `${path}.labels`, true),

@@ -67,7 +67,7 @@ export function convertWorkload(input: unknown): Converted<ZWorkload> {
   const nodeAddress = nodeAddressExtension(w.extensions);
   const loc = obj(w.locality);
   const locality = { region: str(loc.region), zone: str(loc.zone), subzone: str(loc.subzone) };
-  // UInt32Value: a set wrapper whose value is 0 decodes without `value`.
+  // UInt32Value: unset decodes as null (keep Istio's default, 1); a set wrapper holding 0 is 0.
   const capacity = w.capacity === undefined || w.capacity === null ? undefined : Number(obj(w.capacity).value ?? 0);
   return {
     ok: true,

@@ -1,14 +1,14 @@
 /** L4 authorization semantics (istio-facts §7): DENY before ALLOW, match fields, plaintext (no identity), dry-run. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dryRunVerdicts, evaluate } from '../../src/ztunnel/authz/evaluate.js';
+import { evaluate } from '../../src/ztunnel/authz/evaluate.js';
 import { match, policy } from './support/mesh.js';
 
 const peer = 'spiffe://cluster.local/ns/frontend/sa/web';
 const conn = { sourceIdentity: peer, sourceIp: '10.0.0.5', destinationIp: '10.0.1.7', destinationPort: 8080 };
 
 test('no policies → allow; ALLOW exists but none match → deny naming the policies', () => {
-  assert.deepEqual(evaluate([], conn), { allow: true, dryRunDenials: [] });
+  assert.deepEqual(evaluate([], conn), { allow: true, dryRun: [], dryRunDenials: [] });
   const d = evaluate([policy({ name: 'only-backend', action: 'ALLOW', rules: [[[match({ namespaces: [{ kind: 'exact', value: 'backend' }] })]]] })], conn);
   assert.equal(d.allow, false);
   assert.equal(!d.allow && d.policy, 'default/only-backend');
@@ -16,7 +16,7 @@ test('no policies → allow; ALLOW exists but none match → deny naming the pol
 
 test('DENY wins over a matching ALLOW; the deciding policy is reported', () => {
   const allow = policy({ name: 'allow-frontend', action: 'ALLOW', rules: [[[match({ namespaces: [{ kind: 'exact', value: 'frontend' }] })]]] });
-  assert.deepEqual(evaluate([allow], conn), { allow: true, policy: 'default/allow-frontend', dryRunDenials: [] });
+  assert.deepEqual(evaluate([allow], conn), { allow: true, policy: 'default/allow-frontend', dryRun: [], dryRunDenials: [] });
   const deny = policy({ name: 'deny-8080', action: 'DENY', rules: [[[match({ destinationPorts: [8080] })]]] });
   const d = evaluate([allow, deny], conn);
   assert.equal(d.allow, false);
@@ -55,7 +55,7 @@ test('clauses AND-ed, matches inside a clause OR-ed; a policy with no rules matc
 
 test('DENY whose rule kept only an empty match (HTTP-only fields dropped by istiod) has no effect at L4', () => {
   const deny = policy({ name: 'deny-jwtless', action: 'DENY', rules: [[[match({})]]] });
-  assert.deepEqual(evaluate([deny], conn), { allow: true, dryRunDenials: [] });
+  assert.deepEqual(evaluate([deny], conn), { allow: true, dryRun: [], dryRunDenials: [] });
   const denyPort = policy({ name: 'deny-8080-http', action: 'DENY', rules: [[[match({})], [match({ destinationPorts: [8080] })]]] });
   assert.equal(evaluate([denyPort], conn).allow, true, 'a clause of only empty matches fails the whole rule');
 });
@@ -81,6 +81,10 @@ test('dry-run policies are reported, never enforced', () => {
   // For the metric each dry-run policy is judged on its own; enforced policies are not listed.
   const enforced = policy({ name: 'enforced', action: 'DENY', rules: [[]] });
   const quiet = policy({ name: 'quiet-deny', action: 'DENY', dryRun: true, rules: [[[match({ namespaces: [{ kind: 'exact', value: 'db' }] })]]] });
-  const verdicts = dryRunVerdicts([deny, quiet, enforced, ns('only-backend', 'backend'), ns('only-frontend', 'frontend')], conn);
-  assert.deepEqual(verdicts.map((v) => `${v.policy.name}=${v.result}`), ['would-deny=deny', 'quiet-deny=allow', 'only-backend=deny', 'only-frontend=allow']);
+  const all = evaluate([deny, quiet, enforced, ns('only-backend', 'backend'), ns('only-frontend', 'frontend')], conn);
+  assert.equal(all.allow, false, 'the enforced DENY decides');
+  assert.deepEqual(all.dryRun.map((v) => `${v.policy.name}=${v.result}`), ['would-deny=deny', 'quiet-deny=allow', 'only-backend=deny', 'only-frontend=allow']);
+  assert.deepEqual(all.dryRunDenials, ['default/would-deny'], 'the ALLOW set has a match, so it would not deny');
+  const none = evaluate([enforced], conn);
+  assert.deepEqual([none.dryRun, none.dryRunDenials], [[], []]);
 });

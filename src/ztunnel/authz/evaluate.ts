@@ -14,43 +14,52 @@ export interface ConnectionAttributes {
   readonly destinationPort: number;
 }
 
-export type AuthzDecision =
-  | { readonly allow: true; /** ALLOW policy that matched; undefined when no ALLOW policy applies. */ readonly policy?: string; readonly dryRunDenials: readonly string[] }
-  | { readonly allow: false; readonly policy: string; readonly reason: string; readonly dryRunDenials: readonly string[] };
-
-export function evaluate(policies: readonly ZPolicy[], conn: ConnectionAttributes): AuthzDecision {
-  const dryRunDenials: string[] = [];
-  const deny = policies.filter((p) => p.action === 'DENY');
-  for (const p of deny) {
-    if (!matchesPolicy(p, conn)) continue;
-    if (p.dryRun) dryRunDenials.push(p.key);
-    else return { allow: false, policy: p.key, reason: 'explicitly denied', dryRunDenials };
-  }
-  const allow = policies.filter((p) => p.action === 'ALLOW' && !p.dryRun);
-  // Dry-run ALLOW policies are judged as a set, as the enforced ones are: they would deny only if none matches.
-  const dryAllow = policies.filter((q) => q.action === 'ALLOW' && q.dryRun);
-  if (dryAllow.length > 0 && !dryAllow.some((p) => matchesPolicy(p, conn))) dryRunDenials.push(...dryAllow.map((p) => p.key).sort());
-  if (allow.length === 0) return { allow: true, dryRunDenials };
-  const matched = allow.find((p) => matchesPolicy(p, conn));
-  if (matched) return { allow: true, policy: matched.key, dryRunDenials };
-  return { allow: false, policy: allow.map((p) => p.key).sort().join(','), reason: 'allow policies exist, but none allowed', dryRunDenials };
-}
-
 /** What one dry-run policy would decide for a connection, judged on its own (as the waypoint brain counts them). */
 export interface DryRunVerdict {
   readonly policy: ZPolicy;
   readonly result: 'allow' | 'deny';
 }
 
-/** Every dry-run policy's own verdict: a DENY denies when it matches, an ALLOW allows only when it matches. */
-export function dryRunVerdicts(policies: readonly ZPolicy[], conn: ConnectionAttributes): DryRunVerdict[] {
-  const out: DryRunVerdict[] = [];
+interface DryRunReport {
+  /** Each dry-run policy's own verdict (the `ambit_authz_dry_run_decisions_total` metric). */
+  readonly dryRun: readonly DryRunVerdict[];
+  /**
+   * The dry-run policies that would have denied the connection had they been enforced (the access log): DENYs that
+   * match, and the ALLOWs as a set, as enforcement judges them, when none of them matches.
+   */
+  readonly dryRunDenials: readonly string[];
+}
+
+export type AuthzDecision = DryRunReport &
+  (
+    | { readonly allow: true; /** ALLOW policy that matched; undefined when no ALLOW policy applies. */ readonly policy?: string }
+    | { readonly allow: false; readonly policy: string; readonly reason: string }
+  );
+
+const NONE: readonly never[] = Object.freeze([]);
+
+export function evaluate(policies: readonly ZPolicy[], conn: ConnectionAttributes): AuthzDecision {
+  const report = dryRunReport(policies, conn);
+  const denied = policies.find((p) => p.action === 'DENY' && !p.dryRun && matchesPolicy(p, conn));
+  if (denied) return { allow: false, policy: denied.key, reason: 'explicitly denied', ...report };
+  const allow = policies.filter((p) => p.action === 'ALLOW' && !p.dryRun);
+  if (allow.length === 0) return { allow: true, ...report };
+  const matched = allow.find((p) => matchesPolicy(p, conn));
+  if (matched) return { allow: true, policy: matched.key, ...report };
+  return { allow: false, policy: allow.map((p) => p.key).sort().join(','), reason: 'allow policies exist, but none allowed', ...report };
+}
+
+/** Every dry-run policy matched once: its own verdict, and which of them would have denied. */
+function dryRunReport(policies: readonly ZPolicy[], conn: ConnectionAttributes): DryRunReport {
+  if (!policies.some((p) => p.dryRun)) return { dryRun: NONE, dryRunDenials: NONE };
+  const dryRun: DryRunVerdict[] = [];
   for (const p of policies) {
-    if (!p.dryRun) continue;
-    const matched = matchesPolicy(p, conn);
-    out.push({ policy: p, result: (p.action === 'DENY') === matched ? 'deny' : 'allow' });
+    if (p.dryRun) dryRun.push({ policy: p, result: (p.action === 'DENY') === matchesPolicy(p, conn) ? 'deny' : 'allow' });
   }
-  return out;
+  const dryRunDenials = dryRun.filter((v) => v.policy.action === 'DENY' && v.result === 'deny').map((v) => v.policy.key);
+  const allows = dryRun.filter((v) => v.policy.action === 'ALLOW');
+  if (allows.length > 0 && allows.every((v) => v.result === 'deny')) dryRunDenials.push(...allows.map((v) => v.policy.key).sort());
+  return { dryRun, dryRunDenials };
 }
 
 /** Rules OR-ed; a policy with no rules matches nothing. */

@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import { ILLEGAL_DESTINATION_PORTS } from '../../shared/constants.js';
-import { dryRunVerdicts, evaluate, type AuthzDecision, type DryRunVerdict } from '../authz/evaluate.js';
+import { evaluate, type AuthzDecision, type DryRunVerdict } from '../authz/evaluate.js';
 import type { StateStore } from '../state/store.js';
 import type { ZWorkload } from '../state/types.js';
 import { CONNECT_TIMEOUT_MS, type ResponseFlag } from '../hbone/constants.js';
@@ -36,13 +36,11 @@ export async function authorizeAndConnect(
 ): Promise<DeliverResult> {
   if (ILLEGAL_DESTINATION_PORTS.has(t.port)) return { ok: false, status: 503, flag: 'CONNECT', error: `port ${t.port} is reserved for the proxy` };
   const attrs = { ...(t.sourceIdentity ? { sourceIdentity: t.sourceIdentity } : {}), sourceIp: t.sourceIp, destinationIp: t.ip, destinationPort: t.port };
-  const decide = (workload: ZWorkload): { decision: AuthzDecision; dryRun: readonly DryRunVerdict[] } => {
-    const policies = state.policiesFor(workload);
-    return { decision: evaluate(policies, attrs), dryRun: dryRunVerdicts(policies, attrs) };
-  };
-  const denied = (d: AuthzDecision & { allow: false }, dryRun: readonly DryRunVerdict[]): DeliverResult => ({ ok: false, status: 401, flag: 'DENY', error: `denied by ${d.policy}: ${d.reason}`, policy: policyOutcome(d), dryRun });
-  const { decision, dryRun } = decide(t.workload);
-  if (!decision.allow) return denied(decision, dryRun);
+  const decide = (workload: ZWorkload): AuthzDecision => evaluate(state.policiesFor(workload), attrs);
+  const denied = (d: AuthzDecision & { allow: false }): DeliverResult => ({ ok: false, status: 401, flag: 'DENY', error: `denied by ${d.policy}: ${d.reason}`, policy: policyOutcome(d), dryRun: d.dryRun });
+  const decision = decide(t.workload);
+  const { dryRun } = decision;
+  if (!decision.allow) return denied(decision);
   const before = state.generation();
   let upstream: net.Socket;
   try {
@@ -61,11 +59,11 @@ export async function authorizeAndConnect(
     return { ok: false, status: 503, flag: 'CONNECT', error: `${t.ip} left this node during the dial`, policy: policyOutcome(decision), dryRun };
   }
   const now = decide(current);
-  if (!now.decision.allow) {
+  if (!now.allow) {
     upstream.destroy();
-    return denied(now.decision, now.dryRun);
+    return denied(now);
   }
-  return { ok: true, upstream, policy: policyOutcome(now.decision), dryRun: now.dryRun };
+  return { ok: true, upstream, policy: policyOutcome(now), dryRun: now.dryRun };
 }
 
 /** Plain TCP connect with a timeout; half-open allowed so FIN propagates one way at a time. */

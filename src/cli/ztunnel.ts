@@ -175,8 +175,10 @@ export async function run(args: readonly string[]): Promise<number> {
   const logLevel = createLevelControl(parsed.logLevel);
   const logger = createLogger({ control: logLevel, fields: { component: 'ztunnel', node: parsed.opts.node } });
   const registry = new Registry();
-  let quit = (): void => undefined;
-  const quitRequested = new Promise<'admin /quitquitquit'>((resolve) => (quit = () => resolve('admin /quitquitquit')));
+  // /quitquitquit shuts down as SIGTERM does; the signal listeners go, so a signal during that drain ends at once.
+  const quitting = new AbortController();
+  const quitRequested = new Promise<'admin /quitquitquit'>((resolve) => quitting.signal.addEventListener('abort', () => resolve('admin /quitquitquit'), { once: true }));
+  const quit = (): void => quitting.abort();
   let proc: Awaited<ReturnType<typeof startZtunnelProcess>>;
   try {
     proc = await startZtunnelProcess(parsed.opts, logger, registry, { logLevel, quit });
@@ -184,7 +186,7 @@ export async function run(args: readonly string[]): Promise<number> {
     logger.error('ztunnel failed to start', { err });
     return 1;
   }
-  logger.info('shutting down', { signal: await Promise.race([waitForShutdownSignal(), quitRequested]) });
+  logger.info('shutting down', { signal: await Promise.race([waitForShutdownSignal(quitting.signal), quitRequested]) });
   // Live connections get a few seconds to finish (Istio drains on shutdown); a second signal is not waited for.
   await proc.close(DRAIN_MS);
   return 0;

@@ -48,7 +48,7 @@ export function createAdminServers(config: AdminConfig, deps: AdminDeps): AdminS
     if (path === '/quitquitquit' && deps.quit) {
       if (req.method !== 'POST') return send(res, 405, 'text/plain', 'method not allowed: POST /quitquitquit\n');
       const quit = deps.quit;
-      res.once('finish', () => quit());
+      res.once('close', () => quit()); // after the answer is out, or when the caller hung up first
       return send(res, 200, 'text/plain', 'shutting down\n');
     }
     send(res, 404, 'text/plain', 'not found\n');

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createSupervisedProcess } from '../shared/lifecycle/supervised-process.js';
 import { createLogger, type LogLevel } from '../shared/telemetry/logger.js';
 import { createWaypointEnvoy } from '../waypoint/envoy/index.js';
+import { fileTokenSource } from './token-file.js';
 import { waitForShutdownSignal } from './signals.js';
 import { parseCommandArgs, str } from './args.js';
 import { resolveEnvoyPath } from './envoy-path.js';
@@ -59,7 +60,9 @@ export async function run(args: readonly string[]): Promise<number> {
   const logger = createLogger({ level: logLevel, fields: { component: 'waypoint', gateway } });
   const envoyPath = resolveEnvoyPath(typeof v.envoy === 'string' ? v.envoy : undefined);
   const rootsPem = [await readWhenPresent(join(stateDir, 'ca', 'root-cert.pem'), 30_000)];
-  const token = await readWhenPresent(join(stateDir, 'tokens', `waypoint-${namespace}-${name}.token`), 30_000);
+  const tokenPath = join(stateDir, 'tokens', `waypoint-${namespace}-${name}.token`);
+  // Re-read for every ADS (re)connect through the xDS proxy: a rotated token needs no Envoy restart.
+  const token = fileTokenSource(tokenPath, await readWhenPresent(tokenPath, 30_000));
 
   const brain = createSupervisedProcess(
     {

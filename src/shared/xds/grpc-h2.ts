@@ -249,7 +249,7 @@ function grpcTimeout(ms: number): string {
 }
 
 /** The 5-byte gRPC message prefix (uncompressed) plus the message. */
-function frame(message: Uint8Array): Buffer {
+export function frame(message: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(5 + message.length);
   out[0] = 0;
   out.writeUInt32BE(message.length, 1);

@@ -1,5 +1,6 @@
 /**
- * Runs one waypoint's Envoy: renders the bootstrap (ADS over TLS to the control plane, admin on
+ * Runs one waypoint's Envoy: starts its xDS proxy (ADS to the control plane over TLS with a bearer token re-read for
+ * every call, `xds-proxy.ts`), renders the bootstrap (ADS to that proxy's Unix socket, admin on
  * `<waypoint address>:15000`), then supervises the process (restart with backoff). Several Envoys share a host, so
  * each uses `--use-dynamic-base-id`.
  */
@@ -9,6 +10,7 @@ import { PORTS } from '../../shared/constants.js';
 import { createSupervisedProcess, type SupervisedProcess } from '../../shared/lifecycle/supervised-process.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { loadBootstrapTemplate, renderBootstrap } from './bootstrap.js';
+import { createXdsProxy, type XdsProxy } from './xds-proxy.js';
 
 export interface WaypointEnvoyConfig {
   readonly envoyPath: string;
@@ -17,8 +19,11 @@ export interface WaypointEnvoyConfig {
   readonly xdsAddress: string;
   /** Roots that sign the control plane's serving certificate. */
   readonly rootsPem: readonly string[];
-  /** Bearer token for the ADS stream (`<stateDir>/tokens/waypoint-<ns>-<name>.token`). */
-  readonly token: string;
+  /**
+   * Bearer token for the ADS stream (`<stateDir>/tokens/waypoint-<ns>-<name>.token`); a function is asked again for
+   * every ADS (re)connect, so a rotated token file is used without restarting Envoy.
+   */
+  readonly token: string | (() => string);
   /** Bootstrap file goes here. */
   readonly workDir: string;
   /** Default 15000 (on the waypoint address). */
@@ -66,11 +71,14 @@ export function createWaypointEnvoy(config: WaypointEnvoyConfig): WaypointEnvoy 
   const adminHost = gateway.address.includes(':') ? `[${gateway.address}]` : gateway.address;
   const adminAddress = `http://${adminHost}:${adminPort}`;
   const bootstrapPath = join(config.workDir, `envoy-${gateway.namespace}-${gateway.name}.json`);
+  const socketPath = join(config.workDir, 'xds.sock');
   const log = config.logger.child({ component: 'waypoint-envoy', gateway: `${gateway.namespace}/${gateway.name}` });
+  const token = config.token;
+  splitHostPort(config.xdsAddress); // a malformed address fails here, not on Envoy's first call
   let proc: SupervisedProcess | undefined;
+  let proxy: XdsProxy | undefined;
 
   const writeBootstrap = async (): Promise<void> => {
-    const xds = splitHostPort(config.xdsAddress);
     const rendered = renderBootstrap(await loadBootstrapTemplate(config.templatePath), {
       WAYPOINT_ADDRESS: gateway.address,
       GATEWAY_NAME: gateway.name,
@@ -78,11 +86,7 @@ export function createWaypointEnvoy(config: WaypointEnvoyConfig): WaypointEnvoy 
       ADMIN_ADDRESS: gateway.address,
       ADMIN_PORT: adminPort,
       ADS_API_TYPE: config.adsApiType ?? 'DELTA_GRPC',
-      XDS_TOKEN: config.token.trim(),
-      XDS_HOST: xds.host,
-      XDS_PORT: xds.port,
-      XDS_SERVER_NAME: config.xdsServerName ?? 'istiod',
-      XDS_ROOTS_PEM: config.rootsPem.join(''),
+      XDS_PROXY_SOCKET: socketPath,
     });
     if (!rendered.ok) throw new Error(`waypoint ${gateway.namespace}/${gateway.name}: invalid bootstrap: ${rendered.problems.join('; ')}`);
     await mkdir(config.workDir, { recursive: true });
@@ -108,6 +112,15 @@ export function createWaypointEnvoy(config: WaypointEnvoyConfig): WaypointEnvoy 
     bootstrapPath,
     async start() {
       await writeBootstrap();
+      proxy = createXdsProxy({
+        socketPath,
+        upstreamAddress: config.xdsAddress,
+        rootsPem: config.rootsPem,
+        serverName: config.xdsServerName ?? 'istiod',
+        token: typeof token === 'string' ? () => token.trim() : token,
+        logger: log,
+      });
+      await proxy.start();
       const args = [
         '-c', bootstrapPath,
         '--use-dynamic-base-id',
@@ -127,6 +140,8 @@ export function createWaypointEnvoy(config: WaypointEnvoyConfig): WaypointEnvoy 
     async close() {
       await proc?.stop();
       proc = undefined;
+      await proxy?.close();
+      proxy = undefined;
     },
   };
 }

@@ -17,6 +17,7 @@ import { createWaypointEnvoy, type WaypointEnvoy } from '../../../src/waypoint/e
 
 export interface WaypointEnv {
   readonly ca: CertificateAuthority;
+  /** The current xDS server (a new one after `restartXds`). */
   readonly xds: XdsServer;
   readonly envoy: WaypointEnvoy;
   readonly generators: WaypointGenerators;
@@ -25,6 +26,8 @@ export interface WaypointEnv {
   update(mesh: MeshSnapshot): Promise<void>;
   /** Resolves when Envoy ACKed the latest version of every type; rejects with Envoy's message on a NACK. */
   waitAcked(timeoutMs?: number): Promise<void>;
+  /** Replaces the control plane's xDS server with a fresh one on the same port (a control plane restart). */
+  restartXds(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,11 @@ function identities(mesh: MeshSnapshot): Map<string, string> {
   return new Map([...mesh.waypoints.values()].map((w) => [w.key, w.identity]));
 }
 
-export async function startWaypointEnv(opts: { envoyPath: string; mesh: MeshSnapshot; waypointKey: string; xdsBind: string; adsApiType?: 'GRPC' | 'DELTA_GRPC'; logger?: Logger; envoyLogLevel?: string; now?: () => number }): Promise<WaypointEnv> {
+export async function startWaypointEnv(opts: {
+  envoyPath: string; mesh: MeshSnapshot; waypointKey: string; xdsBind: string; adsApiType?: 'GRPC' | 'DELTA_GRPC'; logger?: Logger; envoyLogLevel?: string; now?: () => number;
+  /** The token the waypoint sends and the one the control plane accepts, asked per call (rotation tests); default fixed. */
+  token?: () => string; acceptedToken?: () => string;
+}): Promise<WaypointEnv> {
   const logger = opts.logger ?? silentLogger;
   const dir = await mkdtemp(join(tmpdir(), 'ambit-wp-'));
   const ca = await loadOrCreateCa({ stateDir: dir, trustDomain: 'cluster.local' });
@@ -46,21 +53,29 @@ export async function startWaypointEnv(opts: { envoyPath: string; mesh: MeshSnap
   await secrets.sync(identities(opts.mesh));
   const generators = createWaypointGenerators({ secrets });
   const [ns, name] = opts.waypointKey.split('/') as [string, string];
-  const xds = createXdsServer({
-    generators: generators.generators,
-    authenticate: (md) => (md.get('authorization')[0] === `Bearer ${TOKEN}` ? { kind: 'waypoint', namespace: ns, name } : { error: 'bad token' }),
-    debounceMs: 0,
-    registry: new Registry(),
-    logger,
-  });
+  const accepted = opts.acceptedToken ?? ((): string => TOKEN);
+  const newXds = (): XdsServer =>
+    createXdsServer({
+      generators: generators.generators,
+      authenticate: (md) => (md.get('authorization')[0] === `Bearer ${accepted()}` ? { kind: 'waypoint', namespace: ns, name } : { error: 'bad token' }),
+      debounceMs: 0,
+      registry: new Registry(),
+      logger,
+    });
   const serving = await ca.issueKeyAndCert({ dnsNames: ['istiod'] });
-  const server = new grpc.Server();
-  xds.register(server);
   const creds = grpc.ServerCredentials.createSsl(Buffer.from(ca.rootsPem.join('')), [
     { private_key: Buffer.from(serving.keyPem), cert_chain: Buffer.from(serving.certChainPem.join('')) },
   ]);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${opts.xdsBind}:0`, creds, (err, p) => (err ? reject(err) : resolve(p))));
-  xds.update(opts.mesh);
+  const serve = async (x: XdsServer, port: number): Promise<{ server: grpc.Server; port: number }> => {
+    const server = new grpc.Server();
+    x.register(server);
+    const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${opts.xdsBind}:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p))));
+    return { server, port: bound };
+  };
+  let xds = newXds();
+  let mesh = opts.mesh;
+  let { server, port } = await serve(xds, 0);
+  xds.update(mesh);
   const waypoint = opts.mesh.waypoints.get(opts.waypointKey);
   if (!waypoint?.address) throw new Error(`mesh has no waypoint ${opts.waypointKey} with an address`);
   const envoy = createWaypointEnvoy({
@@ -68,7 +83,7 @@ export async function startWaypointEnv(opts: { envoyPath: string; mesh: MeshSnap
     gateway: { namespace: ns, name, address: waypoint.address },
     xdsAddress: `${opts.xdsBind}:${port}`,
     rootsPem: ca.rootsPem,
-    token: TOKEN,
+    token: opts.token ?? TOKEN,
     workDir: dir,
     logger,
     ...(opts.adsApiType ? { adsApiType: opts.adsApiType } : {}),
@@ -88,9 +103,20 @@ export async function startWaypointEnv(opts: { envoyPath: string; mesh: MeshSnap
     throw err;
   }
   return {
-    ca, xds, envoy, generators, secrets, close,
-    async update(mesh) {
-      await secrets.sync(identities(mesh));
+    ca, envoy, generators, secrets, close,
+    get xds() {
+      return xds;
+    },
+    async update(next) {
+      mesh = next;
+      await secrets.sync(identities(next));
+      xds.update(next);
+    },
+    async restartXds() {
+      server.forceShutdown();
+      xds.close();
+      xds = newXds();
+      ({ server, port } = await serve(xds, port));
       xds.update(mesh);
     },
     async waitAcked(timeoutMs = 15_000) {

@@ -6,7 +6,7 @@
 import { Registry } from 'prom-client';
 import { DEFAULT_CLUSTER_ID, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, PORTS } from '../shared/constants.js';
 import type { MeshSnapshot } from '../shared/model/mesh.js';
-import { createLogger, type Logger, type LogLevel } from '../shared/telemetry/logger.js';
+import { createLogger, isLogLevel, type Logger, type LogLevel } from '../shared/telemetry/logger.js';
 import { createControlPlane, type ControlPlane, type ListenAddress } from '../control-plane/control-plane.js';
 import { createDirConfigSource } from '../control-plane/config/dir-source.js';
 import { createTokenStore, localDebugAuthenticator, type TokenStore } from '../control-plane/auth/index.js';
@@ -176,10 +176,10 @@ function parseOptions(args: readonly string[]): { opts: ControlPlaneProcessOptio
   const stateDir = str(values, 'state-dir', '');
   if (!configDir || !stateDir) throw new Error('--config-dir and --state-dir are required (see --help)');
   const logLevel = str(values, 'log-level', 'info');
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`--log-level: expected debug, info, warn or error, got "${logLevel}"`);
+  if (!isLogLevel(logLevel)) throw new Error(`--log-level: expected debug, info, warn or error, got "${logLevel}"`);
   const plaintextPort = num(values, 'plaintext-port', PORTS.xdsPlaintext);
   return {
-    logLevel: logLevel as LogLevel,
+    logLevel,
     opts: {
       configDir,
       stateDir,

@@ -52,10 +52,9 @@ export interface WaypointEnvoy {
   close(): Promise<void>;
 }
 
-function splitHostPort(hostPort: string): { host: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort);
-  if (!m) throw new Error(`xdsAddress "${hostPort}" is not host:port`);
-  return { host: m[1]!, port: Number(m[2]) };
+/** The xDS proxy dials `host:port` lazily; a malformed address fails at construction instead of on Envoy's first call. */
+function assertHostPort(hostPort: string): void {
+  if (!/^\[?([^\]]+?)\]?:(\d+)$/.test(hostPort)) throw new Error(`xdsAddress "${hostPort}" is not host:port`);
 }
 
 /** Envoy's own log lines (`[time][tid][level][logger] msg`) at a matching level. */
@@ -74,7 +73,7 @@ export function createWaypointEnvoy(config: WaypointEnvoyConfig): WaypointEnvoy 
   const socketPath = join(config.workDir, 'xds.sock');
   const log = config.logger.child({ component: 'waypoint-envoy', gateway: `${gateway.namespace}/${gateway.name}` });
   const token = config.token;
-  splitHostPort(config.xdsAddress); // a malformed address fails here, not on Envoy's first call
+  assertHostPort(config.xdsAddress);
   let proc: SupervisedProcess | undefined;
   let proxy: XdsProxy | undefined;
 
